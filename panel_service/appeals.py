@@ -1,0 +1,190 @@
+"""Creating and withdrawing appeals."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from . import audit
+from .draw import draw_panel
+from .enums import LIVE_APPEAL_STATUSES, AppealStatus, AssignmentState, AuditKind
+from .models import Appeal, Assignment, Department
+from .replacement import revoke_link
+from .rules import PanelRules
+
+# Field limits shared by the form, the API and the CLI.
+TEXT_LIMITS = {
+    "work_order_no": (1, 40),
+    "citizen_request": (1, 5000),
+    "department_reply": (1, 5000),
+    "appeal_reason": (1, 5000),
+    "policy_basis": (1, 5000),
+}
+REPEAT_CALLS_RANGE = (2, 999)  # "一人多次": a repeat caller has called at least twice
+
+
+class AppealInvalid(Exception):
+    """Field-by-field problems with an appeal's input."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class DuplicateAppeal(Exception):
+    """The work order already has a live appeal."""
+
+    def __init__(self, reference: str | None):
+        super().__init__(f"the work order already has a live appeal ({reference})")
+        self.reference = reference
+
+
+@dataclass
+class AppealInput:
+    work_order_no: str
+    department: str  # department code
+    citizen_request: str
+    department_reply: str
+    appeal_reason: str
+    policy_basis: str
+    repeat_calls: int | str
+
+
+def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
+    """Check every field; return the department and cleaned values or raise AppealInvalid."""
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    for name, (low, high) in TEXT_LIMITS.items():
+        value = getattr(data, name)
+        value = value.strip() if isinstance(value, str) else None
+        if not value:
+            errors[name] = "required"
+        elif len(value) > high or len(value) < low:
+            errors[name] = f"must be at most {high} characters"
+        elif "\x00" in value:
+            errors[name] = "contains a null character"
+        else:
+            cleaned[name] = value
+    try:
+        repeat = int(data.repeat_calls)
+        if isinstance(data.repeat_calls, bool):
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["repeat_calls"] = "must be a whole number"
+    else:
+        low, high = REPEAT_CALLS_RANGE
+        if not low <= repeat <= high:
+            errors["repeat_calls"] = f"must be between {low} and {high}"
+        cleaned["repeat_calls"] = repeat
+    department = None
+    if not isinstance(data.department, str) or not data.department.strip():
+        errors["department"] = "required"
+    else:
+        department = session.exec(
+            select(Department).where(Department.code == data.department.strip())
+        ).first()
+        if department is None:
+            errors["department"] = "unknown department"
+    if errors:
+        raise AppealInvalid(errors)
+    return department, cleaned
+
+
+def live_appeal_for(*, session: Session, work_order_no: str) -> Appeal | None:
+    return session.exec(
+        select(Appeal).where(
+            Appeal.work_order_no == work_order_no, col(Appeal.status).in_(LIVE_APPEAL_STATUSES)
+        )
+    ).first()
+
+
+def create_appeal(
+    *,
+    session: Session,
+    data: AppealInput,
+    submitted_by: str,
+    rules: PanelRules,
+    now: datetime,
+    seed: bytes | None = None,
+) -> Appeal:
+    """Store an appeal and draw its panel in the caller's transaction.
+
+    Raises AppealInvalid, DuplicateAppeal or NotEnoughPanelists; the caller then rolls back.
+    """
+    department, values = validate(session=session, data=data)
+    existing = live_appeal_for(session=session, work_order_no=values["work_order_no"])
+    if existing is not None:
+        raise DuplicateAppeal(existing.reference)
+    appeal = Appeal(
+        # A unique placeholder until the id is known; the reference is derived from the id.
+        reference=f"tmp-{secrets.token_hex(6)}",
+        department_id=department.id,
+        submitted_by=submitted_by,
+        submitted_at=now,
+        deadline=now + rules.voting_window,
+        **values,
+    )
+    session.add(appeal)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except sa.exc.IntegrityError:
+        # Lost a race with a concurrent submission for the same work order.
+        raise DuplicateAppeal(None) from None
+    appeal.reference = f"AP-{now.year}-{appeal.id:06d}"
+    session.flush()
+    audit.record(
+        session=session,
+        kind=AuditKind.APPEAL_CREATED,
+        actor=submitted_by,
+        appeal_id=appeal.id,
+        now=now,
+        data={
+            "reference": appeal.reference,
+            "work_order_no": appeal.work_order_no,
+            "department": department.code,
+            "deadline": appeal.deadline.isoformat(),
+        },
+    )
+    draw_panel(session=session, appeal=appeal, rules=rules, now=now, seed=seed)
+    return appeal
+
+
+def withdraw_appeal(
+    *, session: Session, appeal: Appeal, reason: str, actor: str, now: datetime
+) -> list[Assignment]:
+    """Withdraw an open or stalled appeal; revokes pending links and returns those seats."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise AppealInvalid({"reason": "required"})
+    session.refresh(appeal, with_for_update=True)
+    if appeal.status not in (AppealStatus.OPEN, AppealStatus.STALLED):
+        raise AppealInvalid({"status": f"a {appeal.status} appeal cannot be withdrawn"})
+    appeal.status = AppealStatus.WITHDRAWN
+    appeal.withdrawn_reason = reason
+    session.add(appeal)
+    pending = session.exec(
+        select(Assignment).where(
+            Assignment.appeal_id == appeal.id, Assignment.state == AssignmentState.PENDING
+        )
+    ).all()
+    for assignment in pending:
+        assignment.state = AssignmentState.CLOSED
+        assignment.closed_at = now
+        revoke_link(
+            session=session, assignment=assignment, reason="withdrawn", actor=actor, now=now
+        )
+    audit.record(
+        session=session,
+        kind=AuditKind.WITHDRAWAL,
+        actor=actor,
+        appeal_id=appeal.id,
+        now=now,
+        data={"reason": reason, "closed": [a.id for a in pending]},
+    )
+    session.flush()
+    return list(pending)

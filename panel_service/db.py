@@ -1,0 +1,62 @@
+"""Engine and sessions: one engine per app, one session per request or command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+
+def make_engine(url: str) -> sa.Engine:
+    """Create an engine with the per-dialect settings the domain relies on."""
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # Let SQLAlchemy, not pysqlite, decide when transactions begin.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # SQLite has no row locks: take the write lock up front so that
+            # read-then-write operations (votes, decisions, the audit chain) serialize.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def init_app(app) -> None:
+    """Bind an engine to the app and close each request's session at teardown."""
+    from flask import g
+
+    engine = make_engine(app.config["PANEL_DATABASE_URL"])
+    app.extensions["panel_engine"] = engine
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def get_session() -> Session:
+    """The current request's session (created on first use)."""
+    from flask import current_app, g
+
+    if "db_session" not in g:
+        g.db_session = Session(current_app.extensions["panel_engine"], expire_on_commit=False)
+    return g.db_session

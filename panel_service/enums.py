@@ -1,0 +1,58 @@
+"""Every status and choice in one place, as StrEnums stored by value."""
+
+from enum import StrEnum
+
+
+class PanelistCategory(StrEnum):
+    CPPCC = "cppcc"
+    MEDIA = "media"
+    ENTERPRISE = "enterprise"
+    GOVERNMENT = "government"
+    OTHER = "other"
+
+
+class AppealStatus(StrEnum):
+    OPEN = "open"
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+    STALLED = "stalled"
+
+
+class Decision(StrEnum):
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+class AssignmentState(StrEnum):
+    PENDING = "pending"
+    VOTED = "voted"
+    RECUSED = "recused"
+    REPLACED = "replaced"
+    CLOSED = "closed"
+
+
+class VoteChoice(StrEnum):
+    AGREE = "agree"  # the appeal is justified
+    DISAGREE = "disagree"
+
+
+class AuditKind(StrEnum):
+    APPEAL_CREATED = "appeal.created"
+    PANEL_DRAWN = "panel.drawn"
+    LINK_OPENED = "link.opened"
+    LINK_REVOKED = "link.revoked"
+    PLEDGE_CONFIRMED = "pledge.confirmed"
+    VOTE_RECORDED = "vote.recorded"
+    RECUSAL = "assignment.recused"
+    REPLACEMENT = "panel.replacement"
+    DECISION = "appeal.decided"
+    WITHDRAWAL = "appeal.withdrawn"
+    STALLED = "appeal.stalled"
+    PANELIST_ADDED = "panelist.added"
+    PANELIST_CHANGED = "panelist.changed"
+    DEPARTMENT_ADDED = "department.added"
+
+
+# Appeals in these states block a new appeal on the same work order: a decision is final,
+# only a withdrawn appeal frees the work order.
+LIVE_APPEAL_STATUSES = (AppealStatus.OPEN, AppealStatus.STALLED, AppealStatus.DECIDED)

@@ -1,0 +1,119 @@
+"""Tables of the panel service (SQLModel); the schema itself comes from Alembic."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from .enums import (
+    AppealStatus,
+    AssignmentState,
+    AuditKind,
+    Decision,
+    PanelistCategory,
+    VoteChoice,
+)
+from .timeutil import UTCDateTime, now
+
+
+def _ts(nullable: bool = True, **kw):
+    return Field(default=None, sa_type=UTCDateTime(), nullable=nullable, **kw)
+
+
+# A city department or a county: the side that handled the work order and files appeals.
+class Department(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_type=sa.String(32), unique=True, index=True)
+    name: str = Field(sa_type=sa.String(100))
+
+
+# One member of the third-party panel, who signed the confidentiality pledge.
+class Panelist(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=sa.String(50))
+    mobile: str = Field(sa_type=sa.String(20), unique=True, index=True)  # E.164
+    category: PanelistCategory = Field(sa_type=sa.String(16))
+    affiliation_id: int | None = Field(default=None, foreign_key="department.id")
+    pledge_signed_on: date | None = None
+    active: bool = True
+    term_start: date
+    term_end: date
+    # Set when the SMS provider reports the number as permanently unreachable.
+    mobile_failing_since: datetime | None = _ts()
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime(), nullable=False)
+
+
+# An appeal by a department against a repeat caller's "dissatisfied" rating.
+class Appeal(SQLModel, table=True):
+    __table_args__ = (
+        # At most one live appeal per work order, even under concurrent submissions.
+        sa.Index(
+            "uq_appeal_live_work_order",
+            "work_order_no",
+            unique=True,
+            sqlite_where=sa.text("status != 'withdrawn'"),
+            postgresql_where=sa.text("status != 'withdrawn'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(sa_type=sa.String(20), unique=True, index=True)
+    work_order_no: str = Field(sa_type=sa.String(40))
+    department_id: int = Field(foreign_key="department.id", index=True)
+    citizen_request: str = Field(sa_type=sa.Text())
+    department_reply: str = Field(sa_type=sa.Text())
+    appeal_reason: str = Field(sa_type=sa.Text())
+    policy_basis: str = Field(sa_type=sa.Text())
+    repeat_calls: int
+    submitted_by: str = Field(sa_type=sa.String(100))
+    submitted_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    deadline: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    status: AppealStatus = Field(default=AppealStatus.OPEN, sa_type=sa.String(16), index=True)
+    decision: Decision | None = Field(default=None, sa_type=sa.String(16))
+    decided_at: datetime | None = _ts()
+    # The draw's published inputs, so anyone can re-run it (see draw.py).
+    draw_seed: str | None = Field(default=None, sa_type=sa.String(64))
+    draw_pool: str | None = Field(default=None, sa_type=sa.Text())  # comma-separated ids
+    draw_position: int = 0  # how far into the candidate order the draw has walked
+    withdrawn_reason: str | None = Field(default=None, sa_type=sa.Text())
+
+    @property
+    def draw_pool_ids(self) -> list[int]:
+        return [int(x) for x in (self.draw_pool or "").split(",") if x]
+
+
+# One panelist's seat on one appeal; the link nonce revokes their SMS link when changed.
+class Assignment(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("appeal_id", "panelist_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: int = Field(foreign_key="appeal.id", index=True)
+    panelist_id: int = Field(foreign_key="panelist.id", index=True)
+    draw_round: int = 0  # 0 for the first draw, n for the n-th replacement
+    state: AssignmentState = Field(default=AssignmentState.PENDING, sa_type=sa.String(16))
+    link_nonce: str = Field(sa_type=sa.String(32))
+    deadline: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    vote: VoteChoice | None = Field(default=None, sa_type=sa.String(16))
+    opinion: str | None = Field(default=None, sa_type=sa.Text())
+    recusal_reason: str | None = Field(default=None, sa_type=sa.Text())
+    created_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    first_opened_at: datetime | None = _ts()
+    pledge_confirmed_at: datetime | None = _ts()
+    voted_at: datetime | None = _ts()
+    closed_at: datetime | None = _ts()
+
+
+# Append-only, hash-chained record of every step; see audit.py.
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    kind: AuditKind = Field(sa_type=sa.String(32), index=True)
+    appeal_id: int | None = Field(default=None, foreign_key="appeal.id", index=True)
+    actor: str = Field(sa_type=sa.String(100))
+    data: str = Field(sa_type=sa.Text())  # canonical JSON, hashed as stored
+    prev_hash: str = Field(sa_type=sa.String(64), unique=True)
+    hash: str = Field(sa_type=sa.String(64), unique=True)

@@ -1,0 +1,155 @@
+"""Panel membership: adding, changing and retiring panelists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import phonenumbers
+from sqlmodel import Session, select
+
+from . import audit
+from .enums import AssignmentState, AuditKind, PanelistCategory
+from .models import Assignment, Department, Panelist
+from .replacement import vacate_and_replace
+from .rules import PanelRules
+
+
+class PanelistInvalid(Exception):
+    """Field-by-field problems with a panelist's data."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def normalize_mobile(raw: str, region: str = "CN") -> str:
+    """A mobile number in E.164, or ValueError."""
+    try:
+        number = phonenumbers.parse((raw or "").strip(), region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("not a phone number") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    if phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise ValueError("not a mobile number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass
+class PanelistInput:
+    name: str
+    mobile: str
+    category: str
+    term_start: date | str
+    term_end: date | str
+    affiliation: str | None = None  # department code
+    pledge_signed_on: date | str | None = None
+    active: bool = True
+
+
+def _date(value, field: str, errors: dict, required: bool = True) -> date | None:
+    if isinstance(value, date):
+        return value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[field] = "required"
+        return None
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        errors[field] = "must be a date like 2025-06-01"
+        return None
+
+
+def validate(*, session: Session, data: PanelistInput, existing_id: int | None = None) -> dict:
+    """Clean a panelist's fields or raise PanelistInvalid."""
+    errors: dict[str, str] = {}
+    values: dict = {}
+    name = (data.name or "").strip()
+    if not name or len(name) > 50:
+        errors["name"] = "required, at most 50 characters"
+    values["name"] = name
+    try:
+        values["mobile"] = normalize_mobile(data.mobile)
+    except ValueError as exc:
+        errors["mobile"] = str(exc)
+    else:
+        other = session.exec(select(Panelist).where(Panelist.mobile == values["mobile"])).first()
+        if other is not None and other.id != existing_id:
+            errors["mobile"] = "already belongs to another panelist"
+    try:
+        values["category"] = PanelistCategory((data.category or "").strip())
+    except ValueError:
+        errors["category"] = "must be one of " + ", ".join(c.value for c in PanelistCategory)
+    values["affiliation_id"] = None
+    if data.affiliation and data.affiliation.strip():
+        department = session.exec(
+            select(Department).where(Department.code == data.affiliation.strip())
+        ).first()
+        if department is None:
+            errors["affiliation"] = "unknown department code"
+        else:
+            values["affiliation_id"] = department.id
+    values["term_start"] = _date(data.term_start, "term_start", errors)
+    values["term_end"] = _date(data.term_end, "term_end", errors)
+    values["pledge_signed_on"] = _date(
+        data.pledge_signed_on, "pledge_signed_on", errors, required=False
+    )
+    if values["term_start"] and values["term_end"] and values["term_end"] < values["term_start"]:
+        errors["term_end"] = "must not be before the term start"
+    values["active"] = bool(data.active)
+    if errors:
+        raise PanelistInvalid(errors)
+    return values
+
+
+def add_panelist(*, session: Session, data: PanelistInput, actor: str, now: datetime) -> Panelist:
+    """Add a member to the panel."""
+    values = validate(session=session, data=data)
+    panelist = Panelist(created_at=now, **values)
+    session.add(panelist)
+    session.flush()
+    audit.record(
+        session=session,
+        kind=AuditKind.PANELIST_ADDED,
+        actor=actor,
+        now=now,
+        data={"panelist": panelist.id, "category": str(panelist.category)},
+    )
+    return panelist
+
+
+def retire_panelist(
+    *, session: Session, panelist: Panelist, actor: str, rules: PanelRules, now: datetime
+) -> list[Assignment]:
+    """Deactivate a panelist and replace them on every appeal still waiting for their vote."""
+    panelist.active = False
+    session.add(panelist)
+    audit.record(
+        session=session,
+        kind=AuditKind.PANELIST_CHANGED,
+        actor=actor,
+        now=now,
+        data={"panelist": panelist.id, "change": "retired"},
+    )
+    pending = session.exec(
+        select(Assignment).where(
+            Assignment.panelist_id == panelist.id, Assignment.state == AssignmentState.PENDING
+        )
+    ).all()
+    return [
+        vacate_and_replace(
+            session=session,
+            assignment=a,
+            state=AssignmentState.REPLACED,
+            reason="panelist_retired",
+            actor=actor,
+            rules=rules,
+            now=now,
+        )
+        for a in pending
+    ]

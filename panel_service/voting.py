@@ -1,0 +1,161 @@
+"""Votes and the 3-of-5 decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from . import audit
+from .enums import AppealStatus, AssignmentState, AuditKind, Decision, VoteChoice
+from .models import Appeal, Assignment
+from .rules import PanelRules
+
+OPINION_MIN = 10
+OPINION_MAX = 2000
+
+
+class VoteRefused(Exception):
+    """The vote cannot be recorded; ``reason`` says why in one word."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Tally:
+    agree: int
+    disagree: int
+
+    @property
+    def received(self) -> int:
+        return self.agree + self.disagree
+
+
+def clean_opinion(opinion: str | None) -> str:
+    """The opinion as stored, or VoteRefused when its length is out of bounds."""
+    text = (opinion or "").strip()
+    if not OPINION_MIN <= len(text) <= OPINION_MAX:
+        raise VoteRefused(
+            "opinion_length", f"the opinion must be {OPINION_MIN} to {OPINION_MAX} characters"
+        )
+    return text
+
+
+def count_votes(*, session: Session, appeal_id: int) -> Tally:
+    """The votes cast so far (for the decision and for staff, never for panelists)."""
+    votes = session.exec(
+        select(Assignment.vote).where(
+            Assignment.appeal_id == appeal_id, Assignment.state == AssignmentState.VOTED
+        )
+    ).all()
+    return Tally(
+        agree=sum(v == VoteChoice.AGREE for v in votes),
+        disagree=sum(v == VoteChoice.DISAGREE for v in votes),
+    )
+
+
+def published_tally(*, session: Session, appeal: Appeal) -> Tally | None:
+    """The tally anyone outside the count may see: none until the appeal is decided."""
+    if appeal.status != AppealStatus.DECIDED:
+        return None
+    return count_votes(session=session, appeal_id=appeal.id)
+
+
+def record_vote(
+    *,
+    session: Session,
+    assignment: Assignment,
+    vote: VoteChoice | str,
+    opinion: str | None,
+    rules: PanelRules,
+    now: datetime,
+) -> Decision | None:
+    """Record one panelist's vote and decide the appeal once the majority is certain.
+
+    Returns the decision this vote completed, if any. Raises VoteRefused.
+    """
+    try:
+        choice = VoteChoice(vote)
+    except ValueError:
+        raise VoteRefused("invalid_vote", "the vote must be agree or disagree") from None
+    text = clean_opinion(opinion)
+    # Lock the appeal first: every vote on it then runs one after the other, so the third
+    # and fourth votes arriving together cannot both take the decision.
+    appeal = session.get(Appeal, assignment.appeal_id, with_for_update=True, populate_existing=True)
+    session.refresh(assignment)
+    if assignment.state == AssignmentState.VOTED:
+        raise VoteRefused("already_voted", "this panelist has already voted")
+    if appeal.status == AppealStatus.DECIDED:
+        raise VoteRefused("decided", "the panel has already decided this appeal")
+    if appeal.status != AppealStatus.OPEN or assignment.state != AssignmentState.PENDING:
+        raise VoteRefused("closed", "this assignment is no longer open for voting")
+    if now >= assignment.deadline:
+        raise VoteRefused("expired", "the voting deadline has passed")
+
+    assignment.vote = choice
+    assignment.opinion = text
+    assignment.state = AssignmentState.VOTED
+    assignment.voted_at = now
+    session.add(assignment)
+    session.flush()
+    audit.record(
+        session=session,
+        kind=AuditKind.VOTE_RECORDED,
+        actor=f"panelist:{assignment.panelist_id}",
+        appeal_id=appeal.id,
+        now=now,
+        # The choice stays out of the audit until the decision: the trail is visible to staff.
+        data={"assignment": assignment.id},
+    )
+    return _decide_if_certain(session=session, appeal=appeal, rules=rules, now=now)
+
+
+def _decide_if_certain(
+    *, session: Session, appeal: Appeal, rules: PanelRules, now: datetime
+) -> Decision | None:
+    tally = count_votes(session=session, appeal_id=appeal.id)
+    if tally.agree >= rules.majority:
+        decision = Decision.UPHELD
+    elif tally.disagree >= rules.majority:
+        decision = Decision.DISMISSED
+    else:
+        return None
+    appeal.status = AppealStatus.DECIDED
+    appeal.decision = decision
+    appeal.decided_at = now
+    session.add(appeal)
+    closed = []
+    for other in session.exec(
+        select(Assignment).where(
+            Assignment.appeal_id == appeal.id, Assignment.state == AssignmentState.PENDING
+        )
+    ).all():
+        # The link stays valid so it can say "the panel has decided"; the state refuses votes.
+        other.state = AssignmentState.CLOSED
+        other.closed_at = now
+        session.add(other)
+        closed.append(other.id)
+    votes = session.exec(
+        select(Assignment.id, Assignment.vote).where(
+            Assignment.appeal_id == appeal.id, Assignment.state == AssignmentState.VOTED
+        )
+    ).all()
+    audit.record(
+        session=session,
+        kind=AuditKind.DECISION,
+        actor="system",
+        appeal_id=appeal.id,
+        now=now,
+        data={
+            "decision": str(decision),
+            "agree": tally.agree,
+            "disagree": tally.disagree,
+            "votes": {str(aid): str(v) for aid, v in votes},
+            "closed": closed,
+        },
+    )
+    session.flush()
+    return decision
