@@ -1,0 +1,85 @@
+"""The operator's commands: clear output, non-zero exit with one line on a mistake."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import func, select
+
+from panel_service.models import Appeal, AuditEvent, Department, Panelist
+
+
+def run(runner, *args):
+    return runner.invoke(args=["panel", *args])
+
+
+def test_init_db_is_idempotent(runner):
+    result = run(runner, "init-db")
+    assert result.exit_code == 0, result.output
+    assert "database at migration" in result.output
+
+
+def test_seed_demo_creates_the_demo_panel_once(runner, session):
+    first = run(runner, "seed-demo")
+    assert first.exit_code == 0, first.output
+    assert "35 panelists added" in first.output and "2 appeals added" in first.output
+    second = run(runner, "seed-demo")
+    assert "0 panelists added" in second.output and "0 appeals added" in second.output
+    assert session.exec(select(func.count()).select_from(Panelist)).one() == 35
+    assert session.exec(select(func.count()).select_from(Department)).one() == 10
+    assert session.exec(select(func.count()).select_from(Appeal)).one() == 2
+
+
+def test_audit_verify_and_replay_report_success(runner, session):
+    run(runner, "seed-demo")
+    verify = run(runner, "audit", "verify")
+    assert verify.exit_code == 0 and "intact" in verify.output
+    reference = session.exec(select(Appeal.reference)).first()
+    session.rollback()  # SQLite: end our read so the command's transaction may begin
+    replay = run(runner, "audit", "replay", reference)
+    assert replay.exit_code == 0 and "matches" in replay.output
+
+
+def test_audit_verify_names_the_broken_event(runner, session):
+    run(runner, "seed-demo")
+    target = session.exec(select(AuditEvent.id).order_by(AuditEvent.id).offset(3)).first()
+    session.execute(sa.update(AuditEvent).where(AuditEvent.id == target).values(actor="mallory"))
+    session.commit()
+    result = run(runner, "audit", "verify")
+    assert result.exit_code != 0
+    assert f"broken at event {target}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_replay_of_an_unknown_reference_is_one_line(runner):
+    result = run(runner, "audit", "replay", "AP-1999-000001")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: no appeal with reference AP-1999-000001"
+
+
+def test_import_reports_bad_lines_and_imports_nothing(runner, session, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "name,mobile,category,affiliation,pledge_signed_on,term_start,term_end\n"
+        "王建国,13907151234,cppcc,,2025-05-29,2025-06-01,2028-05-31\n"
+        "李四,not-a-number,cppcc,,2025-05-29,2025-06-01,2028-05-31\n",
+        encoding="gbk",
+    )
+    result = run(runner, "panelists", "import", str(path))
+    assert result.exit_code == 1
+    assert "line 3: mobile: not a phone number" in result.output
+    assert "nothing was imported" in result.output and "Traceback" not in result.output
+    assert session.exec(select(func.count()).select_from(Panelist)).one() == 0
+
+
+def test_import_of_a_good_file(runner, session, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "name,mobile,category,term_start,term_end\n王建国,13907151234,media,2025-06-01,2028-05-31\n"
+    )
+    result = run(runner, "panelists", "import", str(path))
+    assert result.exit_code == 0 and "1 panelists imported" in result.output
+
+
+def test_import_of_a_missing_file_is_a_usage_error(runner, tmp_path):
+    result = run(runner, "panelists", "import", str(tmp_path / "nope.csv"))
+    assert result.exit_code == 2 and "does not exist" in result.output
