@@ -14,12 +14,17 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Compiled catalogs are build output (not in git); compiling is quick, so always do it.
 install: $(STAMP)
+	$(BIN)/pybabel -q compile -d panel_service/translations
 
 run: install
 	$(BIN)/flask --app wsgi panel init-db
 	$(BIN)/flask --app wsgi panel seed-demo
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	@# The outbox worker runs beside the dev server so texts appear at once; it dies with it.
+	@sh -c '$(BIN)/flask --app wsgi panel worker --interval 1 & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000'
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

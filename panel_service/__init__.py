@@ -18,10 +18,14 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.config.from_mapping(config.flask_mapping())
 
-    from . import cli, db
-    from .views import main
+    from . import cli, db, extensions, logging_setup, views
+    from .views import errors, security
 
+    logging_setup.init_app(app)
     db.init_app(app)
-    app.register_blueprint(main.bp)
+    extensions.init_app(app)
+    views.register(app)
+    errors.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     return app

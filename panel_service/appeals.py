@@ -9,9 +9,15 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from . import audit
+from . import audit, outbox, webhooks
 from .draw import draw_panel
-from .enums import LIVE_APPEAL_STATUSES, AppealStatus, AssignmentState, AuditKind
+from .enums import (
+    LIVE_APPEAL_STATUSES,
+    AppealStatus,
+    AssignmentState,
+    AuditKind,
+    MessageKind,
+)
 from .models import Appeal, Assignment, Department
 from .replacement import revoke_link
 from .rules import PanelRules
@@ -111,7 +117,7 @@ def create_appeal(
     now: datetime,
     seed: bytes | None = None,
 ) -> Appeal:
-    """Store an appeal and draw its panel in the caller's transaction.
+    """Store an appeal, draw its panel and queue the invitations in the caller's transaction.
 
     Raises AppealInvalid, DuplicateAppeal or NotEnoughPanelists; the caller then rolls back.
     """
@@ -150,18 +156,19 @@ def create_appeal(
             "deadline": appeal.deadline.isoformat(),
         },
     )
-    draw_panel(session=session, appeal=appeal, rules=rules, now=now, seed=seed)
+    seats = draw_panel(session=session, appeal=appeal, rules=rules, now=now, seed=seed)
+    outbox.queue_for_seats(session=session, assignments=seats, kind=MessageKind.INVITATION, now=now)
     return appeal
 
 
 def withdraw_appeal(
     *, session: Session, appeal: Appeal, reason: str, actor: str, now: datetime
 ) -> list[Assignment]:
-    """Withdraw an open or stalled appeal; revokes pending links and returns those seats."""
+    """Withdraw an open or stalled appeal; revoke pending links and tell those panelists."""
     reason = (reason or "").strip()
     if not reason:
         raise AppealInvalid({"reason": "required"})
-    session.refresh(appeal, with_for_update=True)
+    session.refresh(appeal, with_for_update={"key_share": True})
     if appeal.status not in (AppealStatus.OPEN, AppealStatus.STALLED):
         raise AppealInvalid({"status": f"a {appeal.status} appeal cannot be withdrawn"})
     appeal.status = AppealStatus.WITHDRAWN
@@ -186,5 +193,9 @@ def withdraw_appeal(
         now=now,
         data={"reason": reason, "closed": [a.id for a in pending]},
     )
+    outbox.queue_for_seats(
+        session=session, assignments=pending, kind=MessageKind.WITHDRAWN_NOTICE, now=now
+    )
+    webhooks.queue_outcome(session=session, appeal=appeal, now=now)
     session.flush()
     return list(pending)

@@ -42,6 +42,16 @@ def event_hash(
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
+def lock_chain(session: Session) -> None:
+    """Take the chain's lock now, before any row lock (PostgreSQL; held until commit).
+
+    A transaction that locks a row and only then records an event could wait for the
+    chain while the chain's holder waits for that row (a vote closing the other seats).
+    """
+    if is_postgres(session):
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+
+
 def record(
     *,
     session: Session,
@@ -52,9 +62,8 @@ def record(
     now: datetime | None = None,
 ) -> AuditEvent:
     """Append one event in the caller's transaction."""
-    if is_postgres(session):
-        # Two transactions must not both extend the same tail; hold the chain until commit.
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+    # Two transactions must not both extend the same tail; hold the chain until commit.
+    lock_chain(session)
     last = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     prev_hash = last or GENESIS_HASH
     at = now or clock_now()

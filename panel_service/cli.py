@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -41,7 +42,10 @@ def init_db() -> None:
 
 @panel.command("seed-demo")
 def seed_demo_command() -> None:
-    """Add the demo departments, 35 panelists and two appeals, once."""
+    """Add the demo departments, 35 panelists, two appeals and three users, once."""
+    if current_app.config["PANEL_CONFIG"].is_production:
+        # The demo users' passwords are in the README.
+        raise click.ClickException("seed-demo is for development only, not production")
     with _session() as session:
         created = seed_demo(session=session, rules=_rules(), now=timeutil.now())
         session.commit()
@@ -100,3 +104,101 @@ def replay_command(reference: str) -> None:
 
 def init_app(app) -> None:
     app.cli.add_command(panel)
+
+
+@panel.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due, then exit (for cron).")
+@click.option("--interval", type=float, default=None, help="Seconds between passes.")
+def worker_command(once: bool, interval: float | None) -> None:
+    """Send due SMS and sweep deadlines, in a loop or once."""
+    import signal
+    import threading
+
+    from .worker import build_worker
+
+    config = current_app.config["PANEL_CONFIG"]
+    worker = build_worker(config, engine=current_app.extensions["panel_engine"])
+    if once:
+        click.echo(f"worker: {worker.run_once()}")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"worker: sending with the {worker.backend.name} backend; Ctrl-C stops")
+    try:
+        worker.run_forever(interval=interval or config.WORKER_INTERVAL, stop=stop)
+    except KeyboardInterrupt:
+        pass
+
+
+users_group = AppGroup("user", help="Manage the people who sign in.")
+api_key_group = AppGroup("api-key", help="Manage the hotline platform's API keys.")
+panel.add_command(users_group)
+panel.add_command(api_key_group)
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option(
+    "--role", type=click.Choice(["admin", "staff", "department"]), required=True, help="Role."
+)
+@click.option("--department", default=None, help="Department code (department users only).")
+@click.option("--name", "display_name", default=None, help="Display name (default: username).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_create(
+    username: str, role: str, department: str | None, display_name: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create a user; the password is prompted for, or read from stdin."""
+    from .accounts import UserInput, UserInvalid, create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    data = UserInput(
+        username=username, display_name=display_name or username, role=role,
+        department=department, password=password,
+    )
+    with _session() as session:
+        try:
+            user = create_user(session=session, data=data, now=timeutil.now())
+        except UserInvalid as exc:
+            session.rollback()
+            raise click.ClickException(
+                "; ".join(f"{field}: {msg}" for field, msg in exc.errors.items())
+            ) from None
+        session.commit()
+    click.echo(f"user {user.username} created ({user.role})")
+
+
+@api_key_group.command("create")
+@click.argument("name")
+def api_key_create(name: str) -> None:
+    """Create an API key; the key is printed once, alone on the last line."""
+    from .api_keys import ApiKeyError, create_api_key
+
+    with _session() as session:
+        try:
+            _key, raw = create_api_key(session=session, name=name, now=timeutil.now())
+        except ApiKeyError as exc:
+            session.rollback()
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"API key {name} created; it is shown only now:", err=True)
+    click.echo(raw)
+
+
+@api_key_group.command("revoke")
+@click.argument("name_or_id")
+def api_key_revoke(name_or_id: str) -> None:
+    """Revoke an API key by name (or id); requests with it get 401 from now on."""
+    from .api_keys import ApiKeyError, revoke_api_key
+
+    with _session() as session:
+        try:
+            key = revoke_api_key(session=session, name_or_id=name_or_id, now=timeutil.now())
+        except ApiKeyError as exc:
+            session.rollback()
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"API key {key.name} revoked")

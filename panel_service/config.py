@@ -8,6 +8,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
+SMS_BACKENDS = ("console", "file", "twilio")
 
 
 class ConfigError(RuntimeError):
@@ -38,7 +39,33 @@ class Config:
     VOTING_HOURS: int = 72
     SMS_BACKEND: str = "console"
     SMS_SIGNATURE: str = "【12345热线】"
+    SMS_FILE: str = str(PROJECT_ROOT / "instance" / "sms.jsonl")
+    SMS_MAX_ATTEMPTS: int = 8
+    TWILIO_ACCOUNT_SID: str = ""
+    TWILIO_AUTH_TOKEN: str = ""
+    TWILIO_FROM: str = ""
+    TWILIO_MESSAGING_SERVICE_SID: str = ""
+    TWILIO_TIMEOUT: int = 10
+    REMINDER_HOURS: int = 24
+    MAX_REPLACEMENT_ROUNDS: int = 3
+    WORKER_INTERVAL: int = 5
     RATELIMIT_STORAGE_URL: str = "memory://"
+    RATELIMIT_ENABLED: bool = True  # off only for load benchmarks (bench/)
+    READY_MAX_OUTBOX_BACKLOG: int = 100
+    WEBHOOK_URL: str = ""
+    WEBHOOK_SECRET: str = ""
+    WEBHOOK_TIMEOUT: int = 10
+    ATTACHMENT_DIR: str = str(PROJECT_ROOT / "instance" / "attachments")
+    MAX_UPLOAD_MB: int = 55  # a whole appeal form: 5 attachments of 10 MB plus the text
+    API_MAX_BODY: int = 256 * 1024
+    LOG_FORMAT: str = ""  # json or text; empty: JSON lines in production, text elsewhere
+    LOG_LEVEL: str = "INFO"
+    # How many proxies in front of us set each X-Forwarded-* header (0: trust none).
+    PROXY_FIX_X_FOR: int = 0
+    PROXY_FIX_X_PROTO: int = 0
+    PROXY_FIX_X_HOST: int = 0
+    PROXY_FIX_X_PORT: int = 0
+    PROXY_FIX_X_PREFIX: int = 0
     TESTING: bool = False
 
     @classmethod
@@ -90,6 +117,48 @@ class Config:
             raise ConfigError("PANEL_GOVERNMENT_QUOTA must be between 0 and the panel size")
         if self.VOTING_HOURS <= 0:
             raise ConfigError("PANEL_VOTING_HOURS must be positive")
+        self._validate_sms()
+        self._validate_web()
+
+    def _validate_web(self) -> None:
+        if self.WEBHOOK_URL and not self.WEBHOOK_URL.startswith(("https://", "http://")):
+            raise ConfigError("PANEL_WEBHOOK_URL must be an http(s) URL")
+        if self.WEBHOOK_URL and len(self.WEBHOOK_SECRET) < 16:
+            raise ConfigError("PANEL_WEBHOOK_SECRET of 16+ characters is needed with a webhook URL")
+        if self.is_production and self.WEBHOOK_URL.startswith("http://"):
+            raise ConfigError("PANEL_WEBHOOK_URL must use https in production")
+        if not 0 < self.WEBHOOK_TIMEOUT <= 60:
+            raise ConfigError("PANEL_WEBHOOK_TIMEOUT must be between 1 and 60 seconds")
+        if self.MAX_UPLOAD_MB < 1 or self.API_MAX_BODY < 1024:
+            raise ConfigError("PANEL_MAX_UPLOAD_MB and PANEL_API_MAX_BODY are too small")
+        if self.LOG_FORMAT not in {"", "json", "text"}:
+            raise ConfigError("PANEL_LOG_FORMAT must be json or text")
+        if self.LOG_LEVEL.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ConfigError("PANEL_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+
+    def _validate_sms(self) -> None:
+        if self.SMS_BACKEND not in SMS_BACKENDS:
+            raise ConfigError(f"PANEL_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}")
+        if self.SMS_BACKEND == "twilio":
+            if not (self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN):
+                raise ConfigError(
+                    "the twilio backend needs PANEL_TWILIO_ACCOUNT_SID and PANEL_TWILIO_AUTH_TOKEN"
+                )
+            if not (self.TWILIO_FROM or self.TWILIO_MESSAGING_SERVICE_SID):
+                raise ConfigError(
+                    "the twilio backend needs PANEL_TWILIO_FROM or "
+                    "PANEL_TWILIO_MESSAGING_SERVICE_SID"
+                )
+        if not 0 < self.TWILIO_TIMEOUT <= 60:
+            raise ConfigError("PANEL_TWILIO_TIMEOUT must be between 1 and 60 seconds")
+        if not 0 < self.REMINDER_HOURS < self.VOTING_HOURS:
+            raise ConfigError("PANEL_REMINDER_HOURS must be positive and below the voting window")
+        if self.MAX_REPLACEMENT_ROUNDS < 0:
+            raise ConfigError("PANEL_MAX_REPLACEMENT_ROUNDS must not be negative")
+        if self.SMS_MAX_ATTEMPTS < 1:
+            raise ConfigError("PANEL_SMS_MAX_ATTEMPTS must be at least 1")
+        if self.WORKER_INTERVAL < 1:
+            raise ConfigError("PANEL_WORKER_INTERVAL must be at least 1 second")
 
     def flask_mapping(self) -> dict:
         """The settings as Flask config keys (plus Flask's own names)."""
@@ -97,5 +166,14 @@ class Config:
         mapping["SECRET_KEY"] = self.SECRET_KEY
         mapping["SECRET_KEY_FALLBACKS"] = list(self.SECRET_KEY_FALLBACKS)
         mapping["TESTING"] = self.TESTING
+        mapping["MAX_CONTENT_LENGTH"] = self.MAX_UPLOAD_MB * 1024 * 1024
+        # Session cookies: never readable by scripts, not sent on cross-site posts, and
+        # only over HTTPS in production.
+        mapping["SESSION_COOKIE_HTTPONLY"] = True
+        mapping["SESSION_COOKIE_SAMESITE"] = "Lax"
+        mapping["SESSION_COOKIE_SECURE"] = self.is_production
+        mapping["REMEMBER_COOKIE_HTTPONLY"] = True
+        mapping["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+        mapping["REMEMBER_COOKIE_SECURE"] = self.is_production
         mapping["PANEL_CONFIG"] = self
         return mapping

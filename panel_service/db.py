@@ -8,8 +8,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 
-def make_engine(url: str) -> sa.Engine:
-    """Create an engine with the per-dialect settings the domain relies on."""
+def make_engine(url: str, *, sqlite_immediate: bool = True) -> sa.Engine:
+    """Create an engine with the per-dialect settings the domain relies on.
+
+    ``sqlite_immediate=False`` gives plain deferred transactions, whose reads never block a
+    writer under WAL; only tests use it, for their own inspecting session.
+    """
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
@@ -29,10 +33,15 @@ def make_engine(url: str) -> sa.Engine:
         def _sqlite_begin(conn):
             # SQLite has no row locks: take the write lock up front so that
             # read-then-write operations (votes, decisions, the audit chain) serialize.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # Pre-ping replaces connections a database restart killed; the connect timeout makes
+    # requests fail fast (503) instead of hanging while the server is unreachable.
+    return sa.create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=10,
+        connect_args={"connect_timeout": 5} if url.startswith("postgresql") else {},
+    )
 
 
 def is_postgres(session: Session) -> bool:

@@ -12,7 +12,12 @@ from .enums import (
     AssignmentState,
     AuditKind,
     Decision,
+    DeliveryStatus,
+    MessageKind,
+    OutboxChannel,
+    OutboxStatus,
     PanelistCategory,
+    Role,
     VoteChoice,
 )
 from .timeutil import UTCDateTime, now
@@ -37,7 +42,8 @@ class Panelist(SQLModel, table=True):
     category: PanelistCategory = Field(sa_type=sa.String(16))
     affiliation_id: int | None = Field(default=None, foreign_key="department.id")
     pledge_signed_on: date | None = None
-    active: bool = True
+    active: bool = True  # False while suspended or once retired
+    retired_on: date | None = None  # retired members keep their history and never return
     term_start: date
     term_end: date
     # Set when the SMS provider reports the number as permanently unreachable.
@@ -86,7 +92,17 @@ class Appeal(SQLModel, table=True):
 
 # One panelist's seat on one appeal; the link nonce revokes their SMS link when changed.
 class Assignment(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("appeal_id", "panelist_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("appeal_id", "panelist_id"),
+        # "Has this panelist ever taken the pledge?" is asked on every link page; without
+        # this the answer scans all of the panelist's past seats (see BENCHMARKS.md).
+        sa.Index(
+            "ix_assignment_pledged_panelist",
+            "panelist_id",
+            sqlite_where=sa.text("pledge_confirmed_at IS NOT NULL"),
+            postgresql_where=sa.text("pledge_confirmed_at IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     appeal_id: int = Field(foreign_key="appeal.id", index=True)
@@ -117,3 +133,92 @@ class AuditEvent(SQLModel, table=True):
     data: str = Field(sa_type=sa.Text())  # canonical JSON, hashed as stored
     prev_hash: str = Field(sa_type=sa.String(64), unique=True)
     hash: str = Field(sa_type=sa.String(64), unique=True)
+
+
+# One message to send (an SMS now, an outcome webhook later), written in the same
+# transaction as what causes it and sent by the worker (see outbox.py, worker.py).
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        # The worker's claim query: due rows by status and time.
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: OutboxChannel = Field(default=OutboxChannel.SMS, sa_type=sa.String(16))
+    kind: MessageKind = Field(sa_type=sa.String(32))
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=sa.String(16))
+    appeal_id: int | None = Field(default=None, foreign_key="appeal.id", index=True)
+    assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True)
+    # SMS: filled in at send time from the assignment (the body carries a link credential,
+    # so it is rendered when sent and never stored). Webhooks store both when queued.
+    recipient: str | None = Field(default=None, sa_type=sa.String(255))
+    body: str | None = Field(default=None, sa_type=sa.Text())
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    claimed_until: datetime | None = _ts()
+    last_error: str | None = Field(default=None, sa_type=sa.Text())
+    provider_ref: str | None = Field(
+        default=None, sa_type=sa.String(64), unique=True, index=True
+    )  # Twilio's message SID
+    provider_status: DeliveryStatus | None = Field(default=None, sa_type=sa.String(16))
+    sent_at: datetime | None = _ts()
+    delivered_at: datetime | None = _ts()
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime(), nullable=False)
+
+
+# A person who signs in: an administrator, hotline staff, or a department's officer.
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_type=sa.String(64), unique=True, index=True)
+    display_name: str = Field(sa_type=sa.String(100))
+    password_hash: str = Field(sa_type=sa.String(255))
+    role: Role = Field(sa_type=sa.String(16))
+    # Set for (and only for) department users: the one department whose appeals they see.
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    active: bool = True
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime(), nullable=False)
+    last_login_at: datetime | None = _ts()
+
+
+# A bearer key for the hotline platform; only the SHA-256 of the key is stored.
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=sa.String(64), unique=True)
+    key_hash: str = Field(sa_type=sa.String(64), unique=True, index=True)
+    prefix: str = Field(sa_type=sa.String(16))  # the key's first characters, to recognise it
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime(), nullable=False)
+    last_used_at: datetime | None = _ts()
+    revoked_at: datetime | None = _ts()
+
+
+# The first answer to a POST made with an Idempotency-Key, replayed to retries.
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_record"
+    __table_args__ = (sa.UniqueConstraint("api_key_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    api_key_id: int = Field(foreign_key="api_key.id", index=True)
+    key: str = Field(sa_type=sa.String(100))
+    request_hash: str = Field(sa_type=sa.String(64))  # a retry must send the same body
+    status_code: int
+    body: str = Field(sa_type=sa.Text())
+    created_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+
+
+# A file attached to an appeal; the bytes live under PANEL_ATTACHMENT_DIR, not static/.
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    appeal_id: int = Field(foreign_key="appeal.id", index=True)
+    filename: str = Field(sa_type=sa.String(200))  # as uploaded, for display only
+    content_type: str = Field(sa_type=sa.String(50))  # sniffed from the content
+    size: int
+    sha256: str = Field(sa_type=sa.String(64))
+    storage_name: str = Field(sa_type=sa.String(80), unique=True)
+    uploaded_by: str = Field(sa_type=sa.String(100))
+    created_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)

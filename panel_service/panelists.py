@@ -123,33 +123,102 @@ def add_panelist(*, session: Session, data: PanelistInput, actor: str, now: date
     return panelist
 
 
-def retire_panelist(
-    *, session: Session, panelist: Panelist, actor: str, rules: PanelRules, now: datetime
-) -> list[Assignment]:
-    """Deactivate a panelist and replace them on every appeal still waiting for their vote."""
+def update_panelist(
+    *, session: Session, panelist: Panelist, data: PanelistInput, actor: str, now: datetime
+) -> list[str]:
+    """Change a member's details; returns the names of the fields that changed."""
+    values = validate(session=session, data=data, existing_id=panelist.id)
+    values.pop("active")  # membership changes go through suspend/reinstate/retire
+    changed = [k for k, v in values.items() if getattr(panelist, k) != v]
+    for key in changed:
+        setattr(panelist, key, values[key])
+    if "mobile" in changed:
+        panelist.mobile_failing_since = None  # a new number gets a fresh chance
+    if changed:
+        session.add(panelist)
+        # Field names only: the trail is read by staff, the values may be personal data.
+        audit.record(
+            session=session,
+            kind=AuditKind.PANELIST_CHANGED,
+            actor=actor,
+            now=now,
+            data={"panelist": panelist.id, "change": "edited", "fields": changed},
+        )
+    return changed
+
+
+def _deactivate(
+    *,
+    session: Session,
+    panelist: Panelist,
+    change: str,
+    actor: str,
+    rules: PanelRules,
+    now: datetime,
+) -> list[Assignment | None]:
+    if panelist.retired_on is not None:
+        raise PanelistInvalid({"active": "a retired panelist cannot change membership"})
     panelist.active = False
+    if change == "retired":
+        panelist.retired_on = now.date()
     session.add(panelist)
     audit.record(
         session=session,
         kind=AuditKind.PANELIST_CHANGED,
         actor=actor,
         now=now,
-        data={"panelist": panelist.id, "change": "retired"},
+        data={"panelist": panelist.id, "change": change},
     )
     pending = session.exec(
         select(Assignment).where(
             Assignment.panelist_id == panelist.id, Assignment.state == AssignmentState.PENDING
         )
     ).all()
+    # Appeals in flight keep five voters: each waiting seat goes to the next substitute.
     return [
         vacate_and_replace(
             session=session,
             assignment=a,
             state=AssignmentState.REPLACED,
-            reason="panelist_retired",
+            reason=f"panelist_{change}",
             actor=actor,
             rules=rules,
             now=now,
         )
         for a in pending
     ]
+
+
+def suspend_panelist(
+    *, session: Session, panelist: Panelist, actor: str, rules: PanelRules, now: datetime
+) -> list[Assignment | None]:
+    """Take a member off the draw for a while (illness, travel); their seats are replaced."""
+    return _deactivate(
+        session=session, panelist=panelist, change="suspended", actor=actor, rules=rules, now=now
+    )
+
+
+def retire_panelist(
+    *, session: Session, panelist: Panelist, actor: str, rules: PanelRules, now: datetime
+) -> list[Assignment | None]:
+    """Retire a member for good (never deleted: their history stays); seats are replaced."""
+    return _deactivate(
+        session=session, panelist=panelist, change="retired", actor=actor, rules=rules, now=now
+    )
+
+
+def reinstate_panelist(*, session: Session, panelist: Panelist, actor: str, now: datetime) -> None:
+    """Put a suspended (or newly added, inactive) member back into the draw."""
+    if panelist.retired_on is not None:
+        raise PanelistInvalid({"active": "a retired panelist cannot return"})
+    if panelist.active:
+        raise PanelistInvalid({"active": "already active"})
+    panelist.active = True
+    session.add(panelist)
+    audit.record(
+        session=session,
+        kind=AuditKind.PANELIST_CHANGED,
+        actor=actor,
+        now=now,
+        data={"panelist": panelist.id, "change": "activated"},
+    )

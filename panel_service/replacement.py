@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlmodel import Session, func, select
 
-from . import audit
+from . import audit, outbox, webhooks
 from .draw import new_nonce, next_substitute
-from .enums import AppealStatus, AssignmentState, AuditKind
+from .enums import AppealStatus, AssignmentState, AuditKind, MessageKind
 from .models import Appeal, Assignment
 from .rules import PanelRules
 
@@ -44,11 +44,11 @@ def vacate_and_replace(
     now: datetime,
     note: str | None = None,
 ) -> Assignment | None:
-    """Free a pending seat and seat the next substitute; stall the appeal if none is left.
+    """Free a pending seat and seat (and invite) the next substitute; stall if none is left.
 
     Returns the new assignment, or None when the appeal was stalled.
     """
-    appeal = session.get(Appeal, assignment.appeal_id, with_for_update=True)
+    appeal = session.get(Appeal, assignment.appeal_id, with_for_update={"key_share": True})
     session.refresh(assignment, with_for_update=True)
     if appeal.status != AppealStatus.OPEN or assignment.state != AssignmentState.PENDING:
         raise SeatNotVacatable(f"assignment {assignment.id} is {assignment.state}")
@@ -82,6 +82,7 @@ def vacate_and_replace(
             now=now,
             data={"reason": "no_substitute", "vacated": assignment.id},
         )
+        webhooks.queue_outcome(session=session, appeal=appeal, now=now)
         session.flush()
         return None
 
@@ -119,5 +120,8 @@ def vacate_and_replace(
             "assignment": replacement.id,
             "round": draw_round,
         },
+    )
+    outbox.queue_for_seats(
+        session=session, assignments=[replacement], kind=MessageKind.REPLACEMENT_INVITATION, now=now
     )
     return replacement

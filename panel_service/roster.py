@@ -46,17 +46,24 @@ def decode(raw: bytes) -> str:
     raise RosterInvalid("the file is neither UTF-8 nor GBK/GB18030 text")
 
 
-def import_roster(*, session: Session, raw: bytes, actor: str, now: datetime) -> ImportResult:
-    """Add every row as a panelist, or raise RosterInvalid having added none."""
+def read_rows(raw: bytes) -> list[tuple[int, dict[str, str]]]:
+    """The file's rows with their line numbers, cells trimmed; RosterInvalid if unusable."""
     reader = csv.DictReader(io.StringIO(decode(raw)))
     header = {h.strip() for h in (reader.fieldnames or []) if h}
     missing = REQUIRED_COLUMNS - header
     if missing:
         raise RosterInvalid("missing columns: " + ", ".join(sorted(missing)))
+    return [
+        (line, {(k or "").strip(): (v or "").strip() for k, v in row.items() if k})
+        for line, row in enumerate(reader, start=2)
+    ]
+
+
+def import_roster(*, session: Session, raw: bytes, actor: str, now: datetime) -> ImportResult:
+    """Add every row as a panelist, or raise RosterInvalid having added none."""
     errors: dict[int, dict[str, str]] = {}
     result = ImportResult()
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+    for line, row in read_rows(raw):
         data = PanelistInput(**{c: row.get(c) or None for c in COLUMNS})
         try:
             with session.begin_nested():

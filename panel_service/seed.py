@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlmodel import Session, func, select
 
 from . import audit
+from .accounts import UserInput, create_user, find_user
 from .appeals import AppealInput, create_appeal, live_appeal_for
 from .enums import AuditKind
 from .models import Department, Panelist
@@ -58,9 +59,17 @@ DEMO_APPEALS = [
 ]
 
 
+# Demo sign-ins for `make run` only (README lists them); never create these in production.
+DEMO_USERS = [
+    UserInput("admin", "系统管理员", "admin", None, "demo-admin-12345"),
+    UserInput("staff", "热线工作人员", "staff", None, "demo-staff-12345"),
+    UserInput("housing", "市住建局申诉专员", "department", "HOUSING", "demo-housing-12345"),
+]
+
+
 def seed_demo(*, session: Session, rules: PanelRules, now: datetime) -> dict[str, int]:
     """Create whatever part of the demo data is missing; safe to run again."""
-    created = {"departments": 0, "panelists": 0, "appeals": 0}
+    created = {"departments": 0, "panelists": 0, "appeals": 0, "users": 0}
     for code, name in DEPARTMENTS:
         if session.exec(select(Department).where(Department.code == code)).first() is None:
             department = Department(code=code, name=name)
@@ -96,4 +105,8 @@ def seed_demo(*, session: Session, rules: PanelRules, now: datetime) -> dict[str
         if live_appeal_for(session=session, work_order_no=data.work_order_no) is None:
             create_appeal(session=session, data=data, submitted_by="seed", rules=rules, now=now)
             created["appeals"] += 1
+    for user in DEMO_USERS:
+        if find_user(session=session, username=user.username) is None:
+            create_user(session=session, data=user, now=now)
+            created["users"] += 1
     return created

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from . import audit
+from . import audit, webhooks
 from .enums import AppealStatus, AssignmentState, AuditKind, Decision, VoteChoice
 from .models import Appeal, Assignment
 from .rules import PanelRules
@@ -84,7 +84,12 @@ def record_vote(
     text = clean_opinion(opinion)
     # Lock the appeal first: every vote on it then runs one after the other, so the third
     # and fourth votes arriving together cannot both take the decision.
-    appeal = session.get(Appeal, assignment.appeal_id, with_for_update=True, populate_existing=True)
+    # FOR NO KEY UPDATE: it still serializes with every other lock on the appeal, but not
+    # with inserts whose foreign key points at it (audit events under the chain lock), which
+    # FOR UPDATE would block and so deadlock against a transaction holding the chain.
+    appeal = session.get(
+        Appeal, assignment.appeal_id, with_for_update={"key_share": True}, populate_existing=True
+    )
     session.refresh(assignment)
     if assignment.state == AssignmentState.VOTED:
         raise VoteRefused("already_voted", "this panelist has already voted")
@@ -157,5 +162,6 @@ def _decide_if_certain(
             "closed": closed,
         },
     )
+    webhooks.queue_outcome(session=session, appeal=appeal, now=now)
     session.flush()
     return decision

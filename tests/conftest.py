@@ -65,9 +65,21 @@ def _empty_tables(request):
                 conn.exec_driver_sql(f"DELETE FROM {table}")
 
 
+@pytest.fixture(scope="session")
+def inspect_engine(engine, database_url):
+    """The tests' own engine: on SQLite its reads take no write lock, so a test may read
+    and then call the app without blocking it (the app's engine still serializes writes)."""
+    if not database_url.startswith("sqlite"):
+        yield engine
+        return
+    own = make_engine(database_url, sqlite_immediate=False)
+    yield own
+    own.dispose()
+
+
 @pytest.fixture
-def session(engine):
-    with Session(engine, expire_on_commit=False) as session:
+def session(inspect_engine):
+    with Session(inspect_engine, expire_on_commit=False) as session:
         factories.bind(session)
         yield session
         factories.bind(None)
@@ -88,9 +100,10 @@ def rules():
 
 
 @pytest.fixture
-def config(database_url):
+def config(database_url, tmp_path):
     return Config.from_env(
         environ={},
+        ATTACHMENT_DIR=str(tmp_path / "attachments"),
         ENV="testing",
         TESTING=True,
         DATABASE_URL=database_url,
@@ -118,7 +131,9 @@ def runner(app):
 
 @pytest.fixture
 def department(session):
-    return factories.DepartmentFactory(code="HOUSING", name="市住房和城乡建设局")
+    department = factories.DepartmentFactory(code="HOUSING", name="市住房和城乡建设局")
+    session.commit()  # a pending write would hold SQLite's lock against the app
+    return department
 
 
 @pytest.fixture
@@ -147,3 +162,164 @@ def appeal(session, pool, department, rules, now):
     )
     session.commit()
     return appeal
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _message_catalogs():
+    """Compile the translations when pytest runs without `make install` having done it."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "panel_service" / "translations"
+    for po in root.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        partial = mo.with_suffix(f".mo.{uuid.uuid4().hex[:8]}")
+        with partial.open("wb") as f:
+            write_mo(f, catalog)
+        partial.replace(mo)  # atomic, so parallel runs never read half a file
+
+
+@pytest.fixture
+def make_link(app):
+    """Sign a panelist's link token for an assignment, as the invitation SMS carries it."""
+    from panel_service import links
+
+    def make(assignment) -> str:
+        return links.make_token(
+            assignment=assignment, secret_keys=links.secret_keys_from(app.config["PANEL_CONFIG"])
+        )
+
+    return make
+
+
+@pytest.fixture
+def sms_settings(config):
+    """How texts are rendered in tests: the test config's base URL, keys and signature."""
+    from panel_service.outbox import SmsSettings
+
+    return SmsSettings.from_config(config)
+
+
+@pytest.fixture
+def make_worker(engine, sms_settings, rules, tmp_path):
+    """Build an outbox worker on the test database (default: the file backend)."""
+    from panel_service.sms.file import FileBackend
+    from panel_service.worker import Worker
+
+    def make(backend=None, **kw) -> Worker:
+        values = dict(engine=engine, settings=sms_settings, rules=rules)
+        values.update(kw)
+        return Worker(backend=backend or FileBackend(tmp_path / "sms.jsonl"), **values)
+
+    return make
+
+
+@pytest.fixture
+def sent_sms(tmp_path):
+    """The lines the default test worker's file backend wrote, parsed."""
+    import json
+
+    def read() -> list[dict]:
+        path = tmp_path / "sms.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+    return read
+
+
+# --- accounts, roles and the API (issue 6) -------------------------------------------------
+
+DEMO_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(session, now):
+    """Create a user (committed) with the role and department given."""
+    from panel_service.accounts import UserInput, create_user
+
+    def make(username: str, role: str, department: str | None = None):
+        user = create_user(
+            session=session,
+            data=UserInput(username=username, display_name=f"{username}用户", role=role,
+                           department=department, password=DEMO_PASSWORD),
+            now=now,
+        )
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def sign_in():
+    """Put a user's Flask-Login session on a test client (the login form has its own tests)."""
+
+    def sign(client, user):
+        with client.session_transaction() as flask_session:
+            flask_session["_user_id"] = f"{user.id}:{user.password_hash[-12:]}"
+            flask_session["_fresh"] = True
+        return client
+
+    return sign
+
+
+@pytest.fixture
+def staff_client(app, make_user, sign_in):
+    return sign_in(app.test_client(), make_user("staff-test", "staff"))
+
+
+@pytest.fixture
+def admin_client(app, make_user, sign_in):
+    return sign_in(app.test_client(), make_user("admin-test", "admin"))
+
+
+@pytest.fixture
+def department_client(app, make_user, sign_in, department):
+    return sign_in(app.test_client(), make_user("housing-test", "department", "HOUSING"))
+
+
+@pytest.fixture
+def api_key(session, now):
+    """A live API key: the raw bearer value."""
+    from panel_service.api_keys import create_api_key
+
+    _row, raw = create_api_key(session=session, name="hotline-platform", now=now)
+    session.commit()
+    return raw
+
+
+@pytest.fixture
+def api(app, api_key):
+    """A test client that sends the API key with every request."""
+
+    class ApiClient:
+        def __init__(self):
+            self.client = app.test_client()
+            self.headers = {"Authorization": f"Bearer {api_key}"}
+
+        def get(self, url, **kw):
+            return self.client.get(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+        def post(self, url, **kw):
+            return self.client.post(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    return ApiClient()
+
+
+@pytest.fixture
+def form_token():
+    """The CSRF token of the form at ``url``."""
+    import re
+
+    def token(client, url):
+        html = client.get(url).get_data(as_text=True)
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+    return token

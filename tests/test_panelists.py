@@ -78,3 +78,47 @@ def test_invalid_fields_are_named(session, now, overrides, field):
     with pytest.raises(PanelistInvalid) as info:
         add_panelist(session=session, data=_input(**overrides), actor="admin", now=now)
     assert field in info.value.errors
+
+
+def test_update_records_changed_field_names_only(session, now):
+    from sqlmodel import select
+
+    from panel_service.models import AuditEvent
+    from panel_service.panelists import update_panelist
+
+    panelist = add_panelist(session=session, data=_input(), actor="admin", now=now)
+    panelist.mobile_failing_since = now
+    changed = update_panelist(
+        session=session,
+        panelist=panelist,
+        data=_input(mobile="13907159999", name="王建军"),
+        actor="admin",
+        now=now,
+    )
+    assert sorted(changed) == ["mobile", "name"]
+    assert panelist.mobile == "+8613907159999" and panelist.mobile_failing_since is None
+    event = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    assert '"fields":["name","mobile"]' in event.data or '"fields":["mobile","name"]' in event.data
+    assert "13907159999" not in event.data
+
+
+def test_suspend_reinstate_and_retire(session, appeal, rules, now):
+    from sqlmodel import select
+
+    from panel_service.enums import AssignmentState
+    from panel_service.models import Assignment, Panelist
+    from panel_service.panelists import reinstate_panelist, retire_panelist, suspend_panelist
+
+    seat = session.exec(select(Assignment).where(Assignment.appeal_id == appeal.id)).first()
+    member = session.get(Panelist, seat.panelist_id)
+    replaced = suspend_panelist(
+        session=session, panelist=member, actor="admin", rules=rules, now=now
+    )
+    assert len(replaced) == 1 and seat.state == AssignmentState.REPLACED
+    assert not member.active and member.retired_on is None
+    reinstate_panelist(session=session, panelist=member, actor="admin", now=now)
+    assert member.active
+    retire_panelist(session=session, panelist=member, actor="admin", rules=rules, now=now)
+    assert (member.active, member.retired_on) == (False, now.date())
+    with pytest.raises(PanelistInvalid):
+        reinstate_panelist(session=session, panelist=member, actor="admin", now=now)

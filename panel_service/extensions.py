@@ -1,0 +1,46 @@
+"""Flask extensions, created once here and bound to the app in ``create_app``."""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+LOCALES = ("zh", "en")
+DEFAULT_LOCALE = "zh"
+
+csrf = CSRFProtect()
+babel = Babel()
+# Behind a proxy the remote address is the proxy's: deploy with ProxyFix configured.
+limiter = Limiter(get_remote_address)
+login_manager = LoginManager()  # staff, departments, admins; see views/auth.py
+
+
+def select_locale() -> str:
+    """``?lang=`` first, then the best Accept-Language match, else Simplified Chinese."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    asked = request.args.get("lang")
+    if asked in LOCALES:
+        return asked
+    return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+
+
+def init_app(app) -> None:
+    """Bind every extension to the app, taking their settings from the PANEL_* config."""
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", app.config.get("PANEL_RATELIMIT_STORAGE_URL", "memory://")
+    )
+    app.config.setdefault("RATELIMIT_ENABLED", app.config.get("PANEL_RATELIMIT_ENABLED", True))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    # A panelist may take a while over a 2,000-character opinion; an expired form token is
+    # handled by showing the form again with what was typed, so the limit need not be tight.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
