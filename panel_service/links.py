@@ -1,26 +1,36 @@
-"""Signed one-time links for panelists: short enough for one SMS, checked against the DB.
+"""Signed one-time links for panelists: short enough for an SMS, checked against the DB.
 
-A token is ``<payload>.<timestamp>.<signature>``: the payload is the assignment id and its
-64-bit link nonce, the signature a truncated HMAC-SHA256 (96 bits) under the link salt.
-Changing the assignment's nonce revokes every token issued for it.
+A token is ``<payload>.<timestamp>.<signature>``: the payload is the assignment's 64-bit
+link nonce followed by its id, the timestamp the signing time (read from the service clock),
+the signature a truncated HMAC-SHA256 (96 bits) under the link salt. Changing the
+assignment's nonce revokes every token issued for it; the database decides everything else.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from itsdangerous import BadSignature, TimestampSigner
 from itsdangerous.encoding import base64_decode, base64_encode
 from itsdangerous.signer import HMACAlgorithm
 from sqlmodel import Session
 
+from . import timeutil
 from .models import Assignment
 
 SALT = b"panel.link"
-SIGNATURE_BYTES = 12
+NONCE_BYTES = 8
+SIGNATURE_BYTES = 12  # 16 base64 characters with no spare bits: no two spellings verify
+# A hard ceiling under the database's deadline: voting windows last days, never months.
+MAX_AGE = timedelta(days=60)
+# Strict base64url spelling: the decoder would also take "+" for "-" and "/" for "_", which
+# would give every signature a second spelling that verifies.
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{12,40}\.[A-Za-z0-9_-]{1,12}\.[A-Za-z0-9_-]{16}")
 
 
 class _TruncatedHMAC(HMACAlgorithm):
@@ -30,9 +40,15 @@ class _TruncatedHMAC(HMACAlgorithm):
         return hmac.new(key, value, hashlib.sha256).digest()[:SIGNATURE_BYTES]
 
 
+class _ClockSigner(TimestampSigner):
+    # The service clock, not time.time(), so that tests and dry runs can move time.
+    def get_timestamp(self) -> int:
+        return int(timeutil.now().timestamp())
+
+
 def _signer(secret_keys: Sequence[str]) -> TimestampSigner:
     # itsdangerous signs with the last key and accepts any of them: rotation for free.
-    return TimestampSigner(
+    return _ClockSigner(
         list(secret_keys),
         salt=SALT,
         digest_method=hashlib.sha256,
@@ -41,7 +57,7 @@ def _signer(secret_keys: Sequence[str]) -> TimestampSigner:
 
 
 class LinkInvalid(Exception):
-    """The token is malformed, forged or names no assignment."""
+    """The token is malformed, forged, too old or names no assignment."""
 
 
 @dataclass(frozen=True)
@@ -58,14 +74,19 @@ def make_token(*, assignment: Assignment, secret_keys: Sequence[str]) -> str:
 
 
 def read_token(token: str, *, secret_keys: Sequence[str]) -> LinkClaims:
-    """Check the signature and unpack the claims; raises LinkInvalid."""
+    """Check the signature and age and unpack the claims; raises LinkInvalid."""
+    if not _TOKEN_SHAPE.fullmatch(token or ""):
+        raise LinkInvalid("bad shape")
     try:
-        payload = base64_decode(_signer(secret_keys).unsign(token.encode("ascii")))
+        signed = _signer(secret_keys).unsign(
+            token.encode("ascii"), max_age=int(MAX_AGE.total_seconds())
+        )
+        payload = base64_decode(signed)
     except (BadSignature, UnicodeEncodeError, ValueError):
         raise LinkInvalid("bad token") from None
-    if len(payload) < 9:
+    if len(payload) <= NONCE_BYTES:
         raise LinkInvalid("short payload")
-    return LinkClaims(int.from_bytes(payload[8:], "big"), payload[:8].hex())
+    return LinkClaims(int.from_bytes(payload[NONCE_BYTES:], "big"), payload[:NONCE_BYTES].hex())
 
 
 def resolve(*, session: Session, token: str, secret_keys: Sequence[str]) -> tuple[Assignment, bool]:
@@ -78,6 +99,7 @@ def resolve(*, session: Session, token: str, secret_keys: Sequence[str]) -> tupl
 
 
 def link_url(base_url: str, token: str) -> str:
+    """The URL texted to the panelist."""
     return f"{base_url.rstrip('/')}/v/{token}"
 
 

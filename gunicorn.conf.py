@@ -1,0 +1,59 @@
+"""gunicorn settings: `gunicorn wsgi:app` reads this file from the working directory.
+
+The access log keeps the usual combined format, but a panelist's link token never reaches
+it: the request line, path and referrer (our own pages send it to our CSS) are written with
+``/v/[token]``. The error log gets the same treatment ("Error handling request /v/...").
+Each access line ends with the request id the app echoed (``X-Request-ID``), the same id
+its own JSON log lines carry.
+
+Every setting below can be overridden on the command line or with ``GUNICORN_*``
+variables (``GUNICORN_WORKERS=4``); ``GUNICORN_CMD_ARGS`` works as usual.
+"""
+
+import multiprocessing
+import os
+
+from gunicorn.glogging import Logger
+
+from panel_service.logredact import RedactTokens, redact
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # the reverse proxy connects here
+# Sync workers: every request is short database work; 2 per core plus one is the usual size.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+# A request that takes this long is stuck (the database statement timeout is far below).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 20  # on SIGTERM, finish what is in flight, then stop
+keepalive = 5  # above nothing: the proxy in front reuses connections
+# Recycle workers now and then so a slow leak never grows; jitter keeps them from all
+# restarting at once.
+max_requests = 2000
+max_requests_jitter = 200
+# Small request lines and headers: nothing we serve needs big ones.
+limit_request_line = 4096
+limit_request_fields = 100
+limit_request_field_size = 8190
+# Only the local proxy's X-Forwarded-* headers are believed by gunicorn itself; the app
+# reads them through ProxyFix (PANEL_PROXY_FIX_*).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms %({x-request-id}o)s'
+)
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with every link token cut from access and error lines."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        if not any(isinstance(f, RedactTokens) for f in self.error_log.filters):
+            self.error_log.addFilter(RedactTokens())
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items()}
+
+
+logger_class = RedactingLogger
