@@ -1,0 +1,153 @@
+"""What a send or a delivery receipt means for the message, the panelist and the appeal.
+
+Transient failures are retried with backoff; a permanent failure (the number is invalid,
+not a mobile, unsubscribed, unreachable) marks the panelist's mobile as failing and gives
+their pending seat to the next substitute, so the appeal still gets a full panel.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from . import audit, outbox
+from .enums import (
+    AppealStatus,
+    AssignmentState,
+    AuditKind,
+    DeliveryStatus,
+    OutboxStatus,
+)
+from .models import Appeal, Assignment, OutboxMessage, Panelist
+from .replacement import vacate_and_replace
+from .rules import PanelRules
+from .sms.base import Outgoing, SmsFailure
+from .sms.twilio_backend import is_permanent_code
+
+log = logging.getLogger(__name__)
+
+FINAL_FAILURES = (DeliveryStatus.UNDELIVERED, DeliveryStatus.FAILED)
+
+
+def record_send(
+    *,
+    session: Session,
+    outgoing: Outgoing,
+    provider_ref: str | None = None,
+    failure: SmsFailure | None = None,
+    rules: PanelRules,
+    now: datetime,
+) -> OutboxStatus | None:
+    """Store the outcome of one send if the claim still stands; the caller commits.
+
+    Returns the message's new status, or None when the claim had been lost.
+    """
+    message = outbox.held_claim(session=session, outgoing=outgoing)
+    if message is None:
+        return None
+    if failure is None:
+        outbox.mark_sent(message=message, provider_ref=provider_ref, now=now)
+    elif failure.permanent:
+        number_failed(session=session, message=message, error=failure.describe(), rules=rules,
+                      now=now)
+    else:
+        outbox.retry_or_give_up(
+            message=message, error=failure.describe(), max_attempts=rules.sms_max_attempts,
+            now=now,
+        )
+        log.info(
+            "SMS send failed, status %s after %d attempts", message.status, message.attempts,
+            extra={"message_id": message.id, "code": failure.code},
+        )
+    session.add(message)
+    session.flush()
+    return message.status
+
+
+def number_failed(
+    *, session: Session, message: OutboxMessage, error: str, rules: PanelRules, now: datetime
+) -> Assignment | None:
+    """Fail the message for good, mark the mobile failing and replace the pending seat.
+
+    Returns the substitute's assignment, if one was seated.
+    """
+    message.status = OutboxStatus.FAILED
+    message.last_error = error[:500]
+    message.claimed_until = None
+    message.updated_at = now
+    session.add(message)
+    if message.assignment_id is None:
+        return None
+    seat = session.get(Assignment, message.assignment_id)
+    panelist = session.get(Panelist, seat.panelist_id, with_for_update=True)
+    if panelist.mobile_failing_since is None:
+        panelist.mobile_failing_since = now
+        session.add(panelist)
+        audit.record(
+            session=session,
+            kind=AuditKind.PANELIST_CHANGED,
+            actor="system",
+            appeal_id=seat.appeal_id,
+            now=now,
+            data={"panelist": panelist.id, "mobile_failing": True, "error": error[:100]},
+        )
+    log.warning(
+        "mobile marked failing", extra={"panelist_id": panelist.id, "message_id": message.id}
+    )
+    appeal = session.get(Appeal, seat.appeal_id)
+    if appeal.status != AppealStatus.OPEN or seat.state != AssignmentState.PENDING:
+        return None
+    return vacate_and_replace(
+        session=session,
+        assignment=seat,
+        state=AssignmentState.REPLACED,
+        reason="mobile_failing",
+        actor="system",
+        rules=rules,
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class ReceiptResult:
+    found: bool
+    applied: bool  # False for a duplicate or out-of-order (backwards) receipt
+
+
+def apply_receipt(
+    *,
+    session: Session,
+    provider_ref: str,
+    status: DeliveryStatus | str,
+    error_code: str | None,
+    rules: PanelRules,
+    now: datetime,
+) -> ReceiptResult:
+    """Apply one delivery receipt idempotently; the caller commits."""
+    status = DeliveryStatus(status)
+    message = session.exec(
+        select(OutboxMessage).where(OutboxMessage.provider_ref == provider_ref).with_for_update()
+    ).first()
+    if message is None:
+        return ReceiptResult(found=False, applied=False)
+    if not outbox.advance_provider_status(message, status):
+        return ReceiptResult(found=True, applied=False)
+    message.updated_at = now
+    if status in (DeliveryStatus.DELIVERED, DeliveryStatus.READ):
+        if message.status == OutboxStatus.SENT:
+            message.status = OutboxStatus.DELIVERED
+            message.delivered_at = now
+    elif status in FINAL_FAILURES and message.status == OutboxStatus.SENT:
+        error = f"{error_code}: delivery {status}" if error_code else f"delivery {status}"
+        if is_permanent_code(error_code):
+            number_failed(session=session, message=message, error=error, rules=rules, now=now)
+        else:
+            outbox.retry_or_give_up(
+                message=message, error=error, max_attempts=rules.sms_max_attempts, now=now
+            )
+    session.add(message)
+    session.flush()
+    return ReceiptResult(found=True, applied=True)

@@ -1,0 +1,55 @@
+"""What every SMS backend implements, and how one is chosen from configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One rendered message handed to a backend; ``attempt`` fences the claim (see outbox)."""
+
+    message_id: int
+    attempt: int
+    kind: str
+    to: str
+    body: str
+    appeal: str | None  # the appeal's reference, for logs and the file backend
+
+
+class SmsFailure(Exception):
+    """The one exception a backend raises: ``permanent`` failures are not retried."""
+
+    def __init__(self, detail: str, *, permanent: bool, code: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.permanent = permanent
+        self.code = code
+
+    def describe(self) -> str:
+        return f"{self.code}: {self.detail}" if self.code else self.detail
+
+
+class SmsBackend(Protocol):
+    name: str
+
+    def send(self, message: Outgoing) -> str | None:
+        """Hand the message to the provider; return its message id, or raise SmsFailure."""
+
+
+def make_backend(config) -> SmsBackend:
+    """The backend ``PANEL_SMS_BACKEND`` names, configured from ``config``."""
+    if config.SMS_BACKEND == "console":
+        from .console import ConsoleBackend
+
+        return ConsoleBackend()
+    if config.SMS_BACKEND == "file":
+        from .file import FileBackend
+
+        return FileBackend(config.SMS_FILE)
+    if config.SMS_BACKEND == "twilio":
+        from .twilio_backend import TwilioBackend
+
+        return TwilioBackend.from_config(config)
+    raise ValueError(f"unknown SMS backend {config.SMS_BACKEND!r}")
