@@ -1,0 +1,100 @@
+"""Administration. This module holds the blueprint and user management; the panel's own
+administration (roster, rotation, reports) adds its views to ``bp`` from sibling modules."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import accounts, timeutil
+from ..db import get_session
+from ..listing import departments
+from ..models import Department, User
+from .forms import SelectChoice, UserForm
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+_MESSAGES = {
+    "already taken": "该用户名已被使用",
+    "unknown department": "没有这个单位",
+    "required for a department user": "责任单位用户必须选择所属单位",
+    "only department users belong to a department": "只有责任单位用户才能选择所属单位",
+}
+
+
+def _form(user: User | None = None) -> UserForm:
+    session = get_session()
+    form = UserForm(obj=user) if user is not None else UserForm()
+    form.department.choices = [SelectChoice("", "—")] + [
+        SelectChoice(d.code, f"{d.name}({d.code})") for d in departments(session=session)
+    ]
+    if user is not None and request.method == "GET":
+        department = session.get(Department, user.department_id) if user.department_id else None
+        form.department.data = department.code if department else ""
+        form.password.data = ""
+    return form
+
+
+def _input(form: UserForm) -> accounts.UserInput:
+    return accounts.UserInput(
+        username=form.username.data,
+        display_name=form.display_name.data,
+        role=form.role.data,
+        department=form.department.data or None,
+        password=form.password.data or None,
+        active=form.active.data,
+    )
+
+
+def _show_errors(form: UserForm, invalid: accounts.UserInvalid) -> None:
+    for name, message in invalid.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, _(_MESSAGES.get(message, message))]
+
+
+@bp.get("/")
+def index():
+    """Send administrators to user management."""
+    return redirect(url_for(".users"))
+
+
+@bp.get("/users")
+def users():
+    """List every user with role, department and status."""
+    session = get_session()
+    names = {d.id: d.name for d in departments(session=session)}
+    return render_template(
+        "admin/users.html", users=accounts.list_users(session=session), department_names=names
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+def edit_user(user_id: int | None = None):
+    """Add a user, or change one's details, role, password or status."""
+    session = get_session()
+    user = session.get(User, user_id) if user_id is not None else None
+    if user_id is not None and user is None:
+        abort(404)
+    form = _form(user)
+    if form.validate_on_submit():
+        try:
+            if user is None:
+                user = accounts.create_user(session=session, data=_input(form), now=timeutil.now())
+            else:
+                accounts.update_user(session=session, user=user, data=_input(form))
+        except accounts.UserInvalid as invalid:
+            session.rollback()
+            _show_errors(form, invalid)
+        else:
+            session.commit()
+            log.info("user saved", extra={"user_id": user.id})
+            flash(_("用户 %(name)s 已保存。", name=user.username))
+            return redirect(url_for(".users"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=user), status

@@ -1,0 +1,55 @@
+"""The JSON API for the 12345 hotline platform: bearer keys, JSON in, JSON out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, g, request
+
+from ... import api_keys, timeutil
+from ...db import get_session
+from ...extensions import csrf
+from ..errors import error_response
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Bearer keys, not cookies, authenticate here, so there is no cross-site request to forge.
+csrf.exempt(bp)
+OPEN_ENDPOINTS = {"api.openapi"}
+_TOUCH_EVERY = timedelta(hours=1)
+
+
+def _unauthorized():
+    response, code = error_response(401, "a valid API key is required (Authorization: Bearer ...)")
+    response.headers["WWW-Authenticate"] = 'Bearer realm="panel-service"'
+    return response, code
+
+
+def require_api_key():
+    """The API's guard: a live bearer key, and the API's own (small) body limit."""
+    request.max_content_length = current_app.config["PANEL_API_MAX_BODY"]
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
+    session = get_session()
+    key = (
+        api_keys.verify_api_key(session=session, raw=raw.strip())
+        if (scheme.lower() == "bearer")
+        else None
+    )
+    if key is None:
+        session.rollback()
+        return _unauthorized()
+    now = timeutil.now()
+    if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
+        key.last_used_at = now
+        session.add(key)
+        session.commit()
+    g.api_key_id, g.api_key_name = key.id, key.name
+    if request.content_length is not None and request.content_length > request.max_content_length:
+        return error_response(413, "the body is larger than the API accepts")
+    return None
+
+
+require_api_key.is_guard = True
+
+from . import appeals, openapi  # noqa: E402,F401  (the routes attach themselves to bp)

@@ -1,0 +1,142 @@
+"""The appeal form, shared by staff and departments: check, create, attach, all or nothing."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from .. import attachments, timeutil
+from ..appeals import AppealInput, AppealInvalid, DuplicateAppeal, create_appeal
+from ..db import get_session
+from ..draw import NotEnoughPanelists
+from ..listing import departments
+from ..models import Appeal, Department
+from ..rules import PanelRules
+from .forms import AppealForm, SelectChoice
+
+log = logging.getLogger(__name__)
+
+FIELDS = (
+    "work_order_no",
+    "citizen_request",
+    "department_reply",
+    "appeal_reason",
+    "policy_basis",
+    "repeat_calls",
+    "department",
+)
+
+
+def attachment_dir() -> Path:
+    return Path(current_app.config["PANEL_ATTACHMENT_DIR"])
+
+
+def build_form(*, only: Department | None = None) -> AppealForm:
+    """The form with its department list (a department user's own department only)."""
+    form = AppealForm()
+    choices = [only] if only is not None else departments(session=get_session())
+    form.department.choices = [SelectChoice(d.code, f"{d.name}({d.code})") for d in choices]
+    if only is None:
+        # No department is picked for staff unless they pick it.
+        form.department.choices.insert(0, SelectChoice("", _("请选择")))
+    if only is not None and not form.department.data:
+        form.department.data = only.code
+    return form
+
+
+def _message(domain_message: str) -> str:
+    if domain_message == "required":
+        return _("必填")
+    if domain_message == "unknown department":
+        return _("没有这个单位")
+    if domain_message.startswith("must be at most"):
+        return _("内容过长")
+    if domain_message.startswith("must be between") or domain_message == "must be a whole number":
+        return _("来电次数须为 2 至 999 的整数")
+    return domain_message
+
+
+def _uploads(form: AppealForm) -> list[attachments.Upload] | None:
+    """The checked files, or None with the errors put beside the attachments field."""
+    files = [f for f in (form.attachments.data or []) if f and getattr(f, "filename", "")]
+    errors, uploads = [], []
+    if len(files) > attachments.MAX_FILES:
+        errors.append(_("最多上传 %(n)d 个附件", n=attachments.MAX_FILES))
+    for storage in files[: attachments.MAX_FILES]:
+        data = storage.stream.read(attachments.MAX_BYTES + 1)
+        try:
+            uploads.append(attachments.check_upload(filename=storage.filename, data=data))
+        except attachments.AttachmentRefused as refused:
+            reason = {
+                "size": _("超过 10 MB"),
+                "type": _("只接受 PDF、JPEG 或 PNG 文件"),
+                "empty": _("文件是空的"),
+            }[refused.reason]
+            errors.append(f"{refused.filename}:{reason}")
+    if errors:
+        form.attachments.errors = list(form.attachments.errors) + errors
+        return None
+    return uploads
+
+
+def submit(form: AppealForm, *, actor: str) -> Appeal | None:
+    """Create the appeal from a posted form; None with errors on the form if anything fails."""
+    if not form.validate_on_submit():
+        _uploads(form)  # report file problems in the same round as the other fields
+        return None
+    uploads = _uploads(form)
+    if uploads is None:
+        return None
+    session = get_session()
+    config = current_app.config["PANEL_CONFIG"]
+    now = timeutil.now()
+    data = AppealInput(**{name: getattr(form, name).data for name in FIELDS})
+    stored: list = []
+    try:
+        appeal = create_appeal(
+            session=session,
+            data=data,
+            submitted_by=actor,
+            rules=PanelRules.from_config(config),
+            now=now,
+        )
+        stored = attachments.store(
+            session=session,
+            appeal_id=appeal.id,
+            uploads=uploads,
+            directory=attachment_dir(),
+            uploaded_by=actor,
+            now=now,
+        )
+        session.commit()
+    except AppealInvalid as invalid:
+        _undo(session, stored)
+        for name, message in invalid.errors.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*field.errors, _message(message)]
+        return None
+    except DuplicateAppeal as duplicate:
+        _undo(session, stored)
+        form.work_order_no.errors = [
+            *form.work_order_no.errors,
+            _("该工单已有申诉 %(ref)s", ref=duplicate.reference or ""),
+        ]
+        return None
+    except NotEnoughPanelists:
+        _undo(session, stored)
+        form.form_errors.append(_("当前可抽取的评价员不足,暂时无法提交,请联系管理员。"))
+        return None
+    except BaseException:
+        _undo(session, stored)
+        raise
+    log.info("appeal submitted", extra={"appeal_id": appeal.id, "attachments": len(stored)})
+    return appeal
+
+
+def _undo(session, stored) -> None:
+    session.rollback()
+    attachments.discard(rows=stored, directory=attachment_dir())

@@ -1,0 +1,125 @@
+"""Signing in and out (Flask-Login sessions; attempts are rate-limited)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import UserMixin, current_user, login_user, logout_user
+
+from .. import accounts, timeutil
+from ..db import get_session
+from ..enums import Role
+from ..extensions import limiter, login_manager
+from ..models import User
+from .forms import LoginForm, LogoutForm
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("auth", __name__)
+# Counted per client address on POSTs only, so reading the form is never limited.
+LOGIN_LIMIT = "5 per minute;30 per hour"
+
+
+@dataclass
+class SignedIn(UserMixin):
+    """The signed-in user as the request sees it (a snapshot, not a live row)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    department_id: int | None
+    session_token: str
+
+    def get_id(self) -> str:
+        # Part of the password hash rides in the session: a password change ends old sessions.
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def actor(self) -> str:
+        return f"{self.role}:{self.username}"
+
+    @classmethod
+    def of(cls, user: User) -> SignedIn:
+        return cls(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=Role(user.role),
+            department_id=user.department_id,
+            session_token=user.password_hash[-12:],
+        )
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> SignedIn | None:
+    ident, _sep, token = (user_id or "").partition(":")
+    if not ident.isdigit():
+        return None
+    user = get_session().get(User, int(ident))
+    if user is None or not user.active or user.password_hash[-12:] != token:
+        return None
+    return SignedIn.of(user)
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "请先登录。"
+login_manager.session_protection = "basic"
+
+
+def home_for(user) -> str:
+    """Where a user lands after signing in."""
+    if user.role == Role.DEPARTMENT:
+        return url_for("department.appeals")
+    if user.role == Role.ADMIN:
+        return url_for("admin.users")
+    return url_for("staff.appeals")
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only paths on this site: never an open redirect to somewhere else.
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.netloc and not parts.scheme else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login():
+    """Sign a member of staff, a department or an administrator in."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = get_session()
+        user = accounts.authenticate(
+            session=session,
+            username=form.username.data,
+            password=form.password.data,
+            now=timeutil.now(),
+        )
+        if user is not None:
+            session.commit()
+            signed_in = SignedIn.of(user)
+            login_user(signed_in)
+            log.info("signed in", extra={"user_id": user.id})
+            return redirect(_safe_next(request.args.get("next")) or home_for(signed_in))
+        session.rollback()
+        form.password.errors.append(_("用户名或密码错误。"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    """Sign the current user out."""
+    form = LogoutForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("已退出登录。"))
+    return redirect(url_for("auth.login"))

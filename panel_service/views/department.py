@@ -1,0 +1,116 @@
+"""A department's own appeals: status, decision, tally and opinions, never who voted."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import select
+
+from .. import attachments
+from ..db import get_session
+from ..enums import AppealStatus, AssignmentState
+from ..extensions import csrf
+from ..listing import appeal_by_reference, find_appeals
+from ..models import Appeal, Assignment, Attachment, Department
+from ..outcomes import vote_counts
+from . import appeal_form
+from .appeal_pages import PER_PAGE, filters_from_args, page_number, send_attachment
+
+bp = Blueprint("department", __name__, url_prefix="/department")
+
+
+def _own_department() -> Department:
+    department = get_session().get(Department, current_user.department_id)
+    if department is None:
+        abort(403)
+    return department
+
+
+def _own_appeal(reference: str) -> Appeal:
+    """The appeal if it is this department's; any other appeal is simply not found."""
+    appeal = appeal_by_reference(session=get_session(), reference=reference)
+    if appeal is None or appeal.department_id != current_user.department_id:
+        abort(404)
+    return appeal
+
+
+def _opinions(appeal: Appeal) -> list[tuple[str, str]]:
+    """The panel's votes and opinions, in an order that says nothing about who wrote them."""
+    rows = (
+        get_session()
+        .exec(
+            select(Assignment.vote, Assignment.opinion).where(
+                Assignment.appeal_id == appeal.id, Assignment.state == AssignmentState.VOTED
+            )
+        )
+        .all()
+    )
+    return sorted((str(v), o or "") for v, o in rows)
+
+
+@bp.get("/")
+def index():
+    """Send the department to its appeals."""
+    return redirect(url_for(".appeals"))
+
+
+@bp.get("/appeals")
+def appeals():
+    """List this department's appeals with their status, decision and tally."""
+    department = _own_department()
+    filters, raw = filters_from_args(department_id=department.id)
+    session = get_session()
+    page = find_appeals(session=session, filters=filters, page=page_number(), per_page=PER_PAGE)
+    tallies = {
+        a.id: vote_counts(session=session, appeal_id=a.id)
+        for a in page.items
+        if a.status == AppealStatus.DECIDED
+    }
+    return render_template(
+        "department/appeals.html",
+        department=department,
+        page=page,
+        raw=raw,
+        tallies=tallies,
+        statuses=list(AppealStatus),
+    )
+
+
+@bp.get("/appeals/<reference>")
+def appeal(reference: str):
+    """Show one of this department's appeals and, once decided, the panel's opinions."""
+    appeal = _own_appeal(reference)
+    session = get_session()
+    decided = appeal.status == AppealStatus.DECIDED
+    return render_template(
+        "department/appeal.html",
+        appeal=appeal,
+        department=_own_department(),
+        tally=vote_counts(session=session, appeal_id=appeal.id) if decided else None,
+        opinions=_opinions(appeal) if decided else [],
+        files=attachments.for_appeal(session=session, appeal_id=appeal.id),
+    )
+
+
+@bp.route("/appeals/new", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired one keeps what was typed
+def new_appeal():
+    """Show the appeal form for this department's own work orders, or submit it."""
+    department = _own_department()
+    form = appeal_form.build_form(only=department)
+    appeal = None
+    if form.is_submitted():
+        appeal = appeal_form.submit(form, actor=current_user.actor)
+    if appeal is not None:
+        flash(_("申诉 %(ref)s 已提交,评价团已抽取。", ref=appeal.reference))
+        return redirect(url_for(".appeal", reference=appeal.reference), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("department/new.html", form=form), status
+
+
+@bp.get("/appeals/<reference>/files/<int:attachment_id>")
+def attachment(reference: str, attachment_id: int):
+    """Send one of this department's appeal's attachments."""
+    appeal = _own_appeal(reference)
+    return send_attachment(appeal, get_session().get(Attachment, attachment_id))

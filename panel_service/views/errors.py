@@ -1,0 +1,94 @@
+"""One error handler: JSON for API clients, a page for people."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+# The same error codes the API documents (see api/openapi.py).
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def wants_json() -> bool:
+    """API paths always get JSON; elsewhere, clients that prefer JSON to HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > (request.accept_mimetypes["text/html"])
+    )
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("请求无法识别。"),
+        401: _("请先登录。"),
+        403: _("您无权查看此页面。"),
+        404: _("页面不存在。"),
+        405: _("此页面不接受该请求方式。"),
+        413: _("提交的内容过大。"),
+        415: _("不支持的内容类型。"),
+        429: _("尝试次数过多,请稍后再试。"),
+        500: _("系统出错,请稍后再试。"),
+    }
+
+
+def error_response(code: int, message: str | None = None, **extra):
+    """A JSON error body: ``{"error": code-name, "message": ...}`` plus any details."""
+    body = {"error": CODES.get(code, "error"), "message": message or CODES.get(code, "error")}
+    body.update(extra)
+    return jsonify(body), code
+
+
+def handle_http_exception(exc: HTTPException):
+    """Answer an HTTP error in the client's language of choice (JSON or HTML)."""
+    if exc.response is not None:
+        return exc.response
+    code = exc.code or 500
+    if wants_json():
+        response, code = error_response(code, exc.description)
+    else:
+        title = _titles().get(code, exc.name)
+        response = make_response(render_template("error.html", code=code, title=title))
+    response.status_code = code
+    if code == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    if code == 401 and wants_json():
+        response.headers["WWW-Authenticate"] = 'Bearer realm="panel-service"'
+    return response
+
+
+def handle_database_unavailable(exc: sa.exc.SQLAlchemyError):
+    """Answer 503 while the database cannot be reached; the pool reconnects by itself."""
+    log.warning("database unavailable: %s", type(getattr(exc, "orig", None) or exc).__name__)
+    response = handle_http_exception(ServiceUnavailable("the database is unavailable; retry"))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def init_app(app) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    # Connection refused or lost, pool exhausted: the service is unavailable, not broken.
+    app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
+    app.register_error_handler(sa.exc.TimeoutError, handle_database_unavailable)

@@ -1,0 +1,133 @@
+"""Hotline staff: submit appeals, find them, follow each to its decision, withdraw."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import attachments, timeline, timeutil
+from ..appeals import AppealInvalid, withdraw_appeal
+from ..db import get_session
+from ..enums import AppealStatus
+from ..extensions import csrf
+from ..listing import appeal_by_reference, departments, find_appeals
+from ..models import Attachment, Department
+from ..outcomes import vote_counts
+from . import appeal_form
+from .appeal_pages import PER_PAGE, filters_from_args, page_number, send_attachment
+from .forms import WithdrawForm
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+WITHDRAWABLE = (AppealStatus.OPEN, AppealStatus.STALLED)
+
+
+def _appeal_or_404(reference: str):
+    appeal = appeal_by_reference(session=get_session(), reference=reference)
+    if appeal is None:
+        abort(404)
+    return appeal
+
+
+@bp.get("/")
+def index():
+    """Send staff to the list of appeals."""
+    return redirect(url_for(".appeals"))
+
+
+@bp.get("/appeals")
+def appeals():
+    """List appeals, filtered by status, department, dates and reference or work order."""
+    session = get_session()
+    all_departments = departments(session=session)
+    filters, raw = filters_from_args()
+    code = raw["department"]
+    chosen = next((d for d in all_departments if d.code == code), None)
+    filters.department_id = chosen.id if chosen else None
+    page = find_appeals(session=session, filters=filters, page=page_number(), per_page=PER_PAGE)
+    names = {d.id: d.name for d in all_departments}
+    return render_template(
+        "staff/appeals.html",
+        page=page,
+        raw=raw,
+        departments=all_departments,
+        department_names=names,
+        statuses=list(AppealStatus),
+    )
+
+
+@bp.route("/appeals/new", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired one keeps what was typed
+def new_appeal():
+    """Show the appeal form, or submit it and draw the panel."""
+    form = appeal_form.build_form()
+    appeal = None
+    if form.is_submitted():
+        appeal = appeal_form.submit(form, actor=current_user.actor)
+    if appeal is not None:
+        flash(_("申诉 %(ref)s 已提交,评价团已抽取。", ref=appeal.reference))
+        return redirect(url_for(".appeal", reference=appeal.reference), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("staff/new.html", form=form), status
+
+
+@bp.get("/appeals/<reference>")
+def appeal(reference: str):
+    """Show an appeal with its panel and timeline; votes only once it is decided."""
+    session = get_session()
+    appeal = _appeal_or_404(reference)
+    decided = appeal.status == AppealStatus.DECIDED
+    return render_template(
+        "staff/appeal.html",
+        appeal=appeal,
+        department=session.get(Department, appeal.department_id),
+        entries=timeline.timeline(session=session, appeal_id=appeal.id),
+        names=timeline.panelist_names(session=session, appeal_id=appeal.id),
+        seats=timeline.seats(session=session, appeal_id=appeal.id),
+        files=attachments.for_appeal(session=session, appeal_id=appeal.id),
+        tally=vote_counts(session=session, appeal_id=appeal.id) if decided else None,
+        decided=decided,
+        withdraw_form=WithdrawForm() if appeal.status in WITHDRAWABLE else None,
+    )
+
+
+@bp.post("/appeals/<reference>/withdraw")
+def withdraw(reference: str):
+    """Withdraw an open appeal: revoke the links and tell the panelists by SMS."""
+    session = get_session()
+    appeal = _appeal_or_404(reference)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            withdraw_appeal(
+                session=session,
+                appeal=appeal,
+                reason=form.reason.data,
+                actor=current_user.actor,
+                now=timeutil.now(),
+            )
+        except AppealInvalid as invalid:
+            session.rollback()
+            session.refresh(appeal)
+            form.reason.errors = [
+                _("必填") if m == "required" else _("该申诉已不能撤回")
+                for m in invalid.errors.values()
+            ]
+        else:
+            session.commit()
+            log.info("appeal withdrawn", extra={"appeal_id": appeal.id})
+            flash(_("申诉 %(ref)s 已撤回,已通知评价员。", ref=appeal.reference))
+            return redirect(url_for(".appeal", reference=appeal.reference), 303)
+    return render_template("staff/withdraw.html", appeal=appeal, form=form), 422
+
+
+@bp.get("/appeals/<reference>/files/<int:attachment_id>")
+def attachment(reference: str, attachment_id: int):
+    """Send one of the appeal's attachments."""
+    appeal = _appeal_or_404(reference)
+    return send_attachment(appeal, get_session().get(Attachment, attachment_id))

@@ -1,0 +1,63 @@
+"""The OpenAPI document describes exactly the API's routes, methods and status codes."""
+
+from __future__ import annotations
+
+import re
+
+from panel_service.views.api.openapi import DOCUMENT
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def api_routes(app) -> set[tuple[str, str]]:
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api."):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule).removeprefix("/api/v1")
+        routes |= {(path, m.lower()) for m in rule.methods - IGNORED_METHODS}
+    return routes
+
+
+def documented() -> set[tuple[str, str]]:
+    return {(path, method) for path, item in DOCUMENT["paths"].items() for method in item}
+
+
+def test_every_route_is_documented_and_every_documented_route_exists(app):
+    assert api_routes(app) == documented()
+
+
+def test_every_path_parameter_is_declared():
+    for path, item in DOCUMENT["paths"].items():
+        names = set(re.findall(r"{([^}]+)}", path))
+        for operation in item.values():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == names, path
+
+
+def test_every_status_the_issue_names_is_documented():
+    create = DOCUMENT["paths"]["/appeals"]["post"]["responses"]
+    assert {"201", "400", "401", "409", "413", "415", "422"} <= set(create)
+    get = DOCUMENT["paths"]["/appeals/{reference}"]["get"]["responses"]
+    assert {"200", "401", "404"} <= set(get)
+
+
+def test_every_reference_resolves():
+    text = repr(DOCUMENT)
+    for ref in re.findall(r"'#/components/schemas/(\w+)'", text):
+        assert ref in DOCUMENT["components"]["schemas"], ref
+
+
+def test_the_document_is_served_without_a_key(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.json["openapi"] == "3.1.0"
+    assert response.json == DOCUMENT
+
+
+def test_a_created_appeal_has_the_documented_required_fields(api, pool):
+    from .test_api import payload
+
+    body = api.post("/api/v1/appeals", json=payload()).json
+    assert set(DOCUMENT["components"]["schemas"]["Appeal"]["required"]) <= set(body)
+    assert set(body) <= set(DOCUMENT["components"]["schemas"]["Appeal"]["properties"])
