@@ -1,11 +1,13 @@
 """The landing page."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, jsonify, render_template
 from sqlmodel import func, select
 
+from .. import timeutil
 from ..db import get_session
 from ..enums import AppealStatus
 from ..models import Appeal, Panelist
+from ..readiness import readiness
 
 bp = Blueprint("main", __name__)
 
@@ -19,3 +21,20 @@ def index():
     ).one()
     active = session.exec(select(func.count()).select_from(Panelist).where(Panelist.active)).one()
     return render_template("index.html", open_appeals=open_appeals, active_panelists=active)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Answer that the process is up (touches nothing else)."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """Answer whether this instance can serve: database, migrations, outbox backlog."""
+    ready, checks = readiness(
+        session=get_session(),
+        now=timeutil.now(),
+        max_backlog=current_app.config["PANEL_READY_MAX_OUTBOX_BACKLOG"],
+    )
+    return jsonify(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
