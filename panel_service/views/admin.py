@@ -7,6 +7,7 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import accounts, timeutil
 from ..db import get_session
@@ -19,10 +20,12 @@ log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 _MESSAGES = {
-    "already taken": "该用户名已被使用",
-    "unknown department": "没有这个单位",
-    "required for a department user": "责任单位用户必须选择所属单位",
-    "only department users belong to a department": "只有责任单位用户才能选择所属单位",
+    "already taken": _l("This username is already taken"),
+    "unknown department": _l("No such department"),
+    "required for a department user": _l("A department user must belong to a department"),
+    "only department users belong to a department": _l(
+        "Only department users can belong to a department"
+    ),
 }
 
 
@@ -54,7 +57,7 @@ def _show_errors(form: UserForm, invalid: accounts.UserInvalid) -> None:
     for name, message in invalid.errors.items():
         field = getattr(form, name, None)
         if field is not None:
-            field.errors = [*field.errors, _(_MESSAGES.get(message, message))]
+            field.errors = [*field.errors, str(_MESSAGES.get(message, message))]
 
 
 @bp.get("/")
@@ -94,7 +97,7 @@ def edit_user(user_id: int | None = None):
         else:
             session.commit()
             log.info("user saved", extra={"user_id": user.id})
-            flash(_("用户 %(name)s 已保存。", name=user.username))
+            flash(_("User %(name)s saved.", name=user.username))
             return redirect(url_for(".users"), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=user), status

@@ -41,7 +41,7 @@ def build_form(*, only: Department | None = None) -> AppealForm:
     form.department.choices = [SelectChoice(d.code, f"{d.name}({d.code})") for d in choices]
     if only is None:
         # No department is picked for staff unless they pick it.
-        form.department.choices.insert(0, SelectChoice("", _("请选择")))
+        form.department.choices.insert(0, SelectChoice("", _("Please choose")))
     if only is not None and not form.department.data:
         form.department.data = only.code
     return form
@@ -49,13 +49,13 @@ def build_form(*, only: Department | None = None) -> AppealForm:
 
 def _message(domain_message: str) -> str:
     if domain_message == "required":
-        return _("必填")
+        return _("Required")
     if domain_message == "unknown department":
-        return _("没有这个单位")
+        return _("No such department")
     if domain_message.startswith("must be at most"):
-        return _("内容过长")
+        return _("Too long")
     if domain_message.startswith("must be between") or domain_message == "must be a whole number":
-        return _("来电次数须为 2 至 999 的整数")
+        return _("The number of calls must be a whole number from 2 to 999")
     return domain_message
 
 
@@ -64,16 +64,16 @@ def _uploads(form: AppealForm) -> list[attachments.Upload] | None:
     files = [f for f in (form.attachments.data or []) if f and getattr(f, "filename", "")]
     errors, uploads = [], []
     if len(files) > attachments.MAX_FILES:
-        errors.append(_("最多上传 %(n)d 个附件", n=attachments.MAX_FILES))
+        errors.append(_("At most %(n)d attachments", n=attachments.MAX_FILES))
     for storage in files[: attachments.MAX_FILES]:
         data = storage.stream.read(attachments.MAX_BYTES + 1)
         try:
             uploads.append(attachments.check_upload(filename=storage.filename, data=data))
         except attachments.AttachmentRefused as refused:
             reason = {
-                "size": _("超过 10 MB"),
-                "type": _("只接受 PDF、JPEG 或 PNG 文件"),
-                "empty": _("文件是空的"),
+                "size": _("Larger than 10 MB"),
+                "type": _("Only PDF, JPEG or PNG files are accepted"),
+                "empty": _("The file is empty"),
             }[refused.reason]
             errors.append(f"{refused.filename}:{reason}")
     if errors:
@@ -123,12 +123,17 @@ def submit(form: AppealForm, *, actor: str) -> Appeal | None:
         _undo(session, stored)
         form.work_order_no.errors = [
             *form.work_order_no.errors,
-            _("该工单已有申诉 %(ref)s", ref=duplicate.reference or ""),
+            _("This work order already has appeal %(ref)s", ref=duplicate.reference or ""),
         ]
         return None
     except NotEnoughPanelists:
         _undo(session, stored)
-        form.form_errors.append(_("当前可抽取的评价员不足,暂时无法提交,请联系管理员。"))
+        form.form_errors.append(
+            _(
+                "Too few panelists can be drawn at the moment, so the appeal cannot be"
+                " submitted yet. Please contact an administrator."
+            )
+        )
         return None
     except BaseException:
         _undo(session, stored)

@@ -67,7 +67,8 @@ def _load_user(user_id: str) -> SignedIn | None:
 
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "请先登录。"
+login_manager.login_message = "Please sign in first."  # a msgid: see errors.py
+login_manager.localize_callback = _
 login_manager.session_protection = "basic"
 
 
@@ -110,7 +111,7 @@ def login():
             log.info("signed in", extra={"user_id": user.id})
             return redirect(_safe_next(request.args.get("next")) or home_for(signed_in))
         session.rollback()
-        form.password.errors.append(_("用户名或密码错误。"))
+        form.password.errors.append(_("Wrong username or password."))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 
@@ -121,5 +122,5 @@ def logout():
     form = LogoutForm()
     if form.validate_on_submit():
         logout_user()
-        flash(_("已退出登录。"))
+        flash(_("You have signed out."))
     return redirect(url_for("auth.login"))

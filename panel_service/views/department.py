@@ -103,7 +103,7 @@ def new_appeal():
     if form.is_submitted():
         appeal = appeal_form.submit(form, actor=current_user.actor)
     if appeal is not None:
-        flash(_("申诉 %(ref)s 已提交,评价团已抽取。", ref=appeal.reference))
+        flash(_("Appeal %(ref)s submitted; the panel has been drawn.", ref=appeal.reference))
         return redirect(url_for(".appeal", reference=appeal.reference), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("department/new.html", form=form), status

@@ -42,15 +42,15 @@ def wants_json() -> bool:
 
 def _titles() -> dict[int, str]:
     return {
-        400: _("请求无法识别。"),
-        401: _("请先登录。"),
-        403: _("您无权查看此页面。"),
-        404: _("页面不存在。"),
-        405: _("此页面不接受该请求方式。"),
-        413: _("提交的内容过大。"),
-        415: _("不支持的内容类型。"),
-        429: _("尝试次数过多,请稍后再试。"),
-        500: _("系统出错,请稍后再试。"),
+        400: _("The request was not understood."),
+        401: _("Please sign in first."),
+        403: _("You may not see this page."),
+        404: _("Page not found."),
+        405: _("This page does not accept that kind of request."),
+        413: _("What was sent is too large."),
+        415: _("That content type is not supported."),
+        429: _("Too many attempts; please try again later."),
+        500: _("Something went wrong; please try again later."),
     }
 
 

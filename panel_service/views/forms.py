@@ -31,7 +31,7 @@ class WholeNumberField(IntegerField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(str(_l("请填写整数"))) from None
+            raise ValueError(str(_l("Please enter a whole number"))) from None
 
 
 class ChoiceField(SelectField):
@@ -41,12 +41,12 @@ class ChoiceField(SelectField):
         try:
             super().pre_validate(form)
         except ValidationError:
-            raise ValidationError(str(_l("请从列表中选择"))) from None
+            raise ValidationError(str(_l("Please choose from the list"))) from None
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("用户名"), filters=[_strip], validators=[InputRequired()])
-    password = PasswordField(_l("密码"), validators=[InputRequired()])
+    username = StringField(_l("Username"), filters=[_strip], validators=[InputRequired()])
+    password = PasswordField(_l("Password"), validators=[InputRequired()])
 
 
 class LogoutForm(FlaskForm):
@@ -60,8 +60,8 @@ def _text(label, name, area=True):
         label,
         filters=[_strip],
         validators=[
-            InputRequired(message=_l("必填")),
-            Length(min=low, max=high, message=_l("最多 %(max)d 个字", max=high)),
+            InputRequired(message=_l("Required")),
+            Length(min=low, max=high, message=_l("No more than %(max)d characters", max=high)),
         ],
         render_kw={"maxlength": high},
     )
@@ -70,45 +70,49 @@ def _text(label, name, area=True):
 class AppealForm(FlaskForm):
     """Every field of an appeal; the domain checks them again (the API shares its rules)."""
 
-    work_order_no = _text(_l("工单编号"), "work_order_no", area=False)
-    department = ChoiceField(_l("责任单位"), validators=[InputRequired(message=_l("请选择"))])
-    citizen_request = _text(_l("市民诉求"), "citizen_request")
-    department_reply = _text(_l("部门答复"), "department_reply")
-    appeal_reason = _text(_l("申诉理由"), "appeal_reason")
-    policy_basis = _text(_l("政策依据"), "policy_basis")
+    work_order_no = _text(_l("Work order number"), "work_order_no", area=False)
+    department = ChoiceField(
+        _l("Responsible department"), validators=[InputRequired(message=_l("Please choose"))]
+    )
+    citizen_request = _text(_l("Citizen's request"), "citizen_request")
+    department_reply = _text(_l("Department's reply"), "department_reply")
+    appeal_reason = _text(_l("Reason for the appeal"), "appeal_reason")
+    policy_basis = _text(_l("Policy basis"), "policy_basis")
     repeat_calls = WholeNumberField(
-        _l("来电次数"),
-        validators=[InputRequired(message=_l("请填写整数"))],
+        _l("Number of calls"),
+        validators=[InputRequired(message=_l("Please enter a whole number"))],
         render_kw={"min": REPEAT_CALLS_RANGE[0], "max": REPEAT_CALLS_RANGE[1]},
     )
     attachments = MultipleFileField(
-        _l("附件(PDF、JPEG、PNG,每个不超过 10 MB,最多 5 个)"),
+        _l("Attachments (PDF, JPEG or PNG, each up to 10 MB, at most 5)"),
         render_kw={"accept": "application/pdf,image/jpeg,image/png"},
     )
 
 
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(
-        _l("撤回原因"),
+        _l("Reason for withdrawal"),
         filters=[_strip],
         validators=[
-            DataRequired(message=_l("请填写撤回原因")),
-            Length(max=2000, message=_l("最多 %(max)d 个字", max=2000)),
+            DataRequired(message=_l("Please give the reason for withdrawal")),
+            Length(max=2000, message=_l("No more than %(max)d characters", max=2000)),
         ],
     )
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("用户名"), filters=[_strip], validators=[InputRequired()])
-    display_name = StringField(_l("姓名"), filters=[_strip], validators=[InputRequired()])
+    username = StringField(_l("Username"), filters=[_strip], validators=[InputRequired()])
+    display_name = StringField(_l("Name"), filters=[_strip], validators=[InputRequired()])
     role = SelectField(
-        _l("角色"),
+        _l("Role"),
         choices=[
-            SelectChoice(Role.STAFF.value, _l("热线工作人员")),
-            SelectChoice(Role.DEPARTMENT.value, _l("责任单位")),
-            SelectChoice(Role.ADMIN.value, _l("管理员")),
+            SelectChoice(Role.STAFF.value, _l("Hotline staff")),
+            SelectChoice(Role.DEPARTMENT.value, _l("Department")),
+            SelectChoice(Role.ADMIN.value, _l("Administrator")),
         ],
     )
-    department = SelectField(_l("所属单位(仅责任单位用户)"), validators=[Optional()])
-    password = PasswordField(_l("密码(至少 10 位;编辑时留空则不修改)"))
-    active = BooleanField(_l("启用"), default=True)
+    department = SelectField(_l("Organisation (department users only)"), validators=[Optional()])
+    password = PasswordField(
+        _l("Password (at least 10 characters; leave empty when editing to keep it)")
+    )
+    active = BooleanField(_l("Enabled"), default=True)

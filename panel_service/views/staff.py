@@ -70,7 +70,7 @@ def new_appeal():
     if form.is_submitted():
         appeal = appeal_form.submit(form, actor=current_user.actor)
     if appeal is not None:
-        flash(_("申诉 %(ref)s 已提交,评价团已抽取。", ref=appeal.reference))
+        flash(_("Appeal %(ref)s submitted; the panel has been drawn.", ref=appeal.reference))
         return redirect(url_for(".appeal", reference=appeal.reference), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("staff/new.html", form=form), status
@@ -115,13 +115,15 @@ def withdraw(reference: str):
             session.rollback()
             session.refresh(appeal)
             form.reason.errors = [
-                _("必填") if m == "required" else _("该申诉已不能撤回")
+                _("Required") if m == "required" else _("This appeal can no longer be withdrawn")
                 for m in invalid.errors.values()
             ]
         else:
             session.commit()
             log.info("appeal withdrawn", extra={"appeal_id": appeal.id})
-            flash(_("申诉 %(ref)s 已撤回,已通知评价员。", ref=appeal.reference))
+            flash(
+                _("Appeal %(ref)s withdrawn; the panelists have been told.", ref=appeal.reference)
+            )
             return redirect(url_for(".appeal", reference=appeal.reference), 303)
     return render_template("staff/withdraw.html", appeal=appeal, form=form), 422
 
