@@ -6,7 +6,6 @@ import hashlib
 import math
 from collections import Counter
 from datetime import date, timedelta
-from functools import cache
 
 import pytest
 from sqlmodel import func, select
@@ -20,6 +19,7 @@ from panel_service.draw import (
     select_panel,
 )
 from panel_service.enums import AuditKind, PanelistCategory
+from panel_service.fairness import DrawRecord, chances
 from panel_service.models import Appeal, Assignment, AuditEvent, Panelist
 
 from . import factories
@@ -115,38 +115,19 @@ def test_every_eligible_panelist_has_the_same_chance_when_the_quota_cannot_bind(
     assert chi2_biased > _chi_square_critical(len(pool) - 1)
 
 
-def _expected_government_seats(government: int, others: int, size: int, quota: int) -> float:
-    """Exact expected government seats, walking a uniformly random candidate order."""
-
-    @cache
-    def walk(g_left: int, o_left: int, g_seated: int, o_seated: int) -> float:
-        if g_seated + o_seated == size or g_left + o_left == 0:
-            return g_seated
-        total = g_left + o_left
-        value = 0.0
-        if g_left:
-            take = 1 if g_seated < quota else 0
-            value += g_left / total * walk(g_left - 1, o_left, g_seated + take, o_seated)
-        if o_left:
-            value += o_left / total * walk(g_left, o_left - 1, g_seated, o_seated + 1)
-        return value
-
-    return walk(government, others, 0, 0)
-
-
 def test_binding_quota_shifts_chances_as_expected():
-    government, others = 12, 8
+    """Simulated draws against the exact chances the fairness report computes."""
+    government = 12
     pool = [(pid, "government" if pid <= government else "media") for pid in range(1, 21)]
     draws = 12000
     counts = Counter()
     for seed in seeds(draws, b"quota"):
         counts.update(select_panel(seed, pool, size=5, government_quota=2).picked)
-    e_gov = _expected_government_seats(government, others, 5, 2)
-    p_gov, p_other = e_gov / government, (5 - e_gov) / others
+    expected = chances(DrawRecord(tuple(pool), (), 5, 2))
     # Without the quota everyone would have 5/20 = 0.25; the quota moves seats to the others.
-    assert p_gov < 0.25 < p_other
-    for pid, cat in pool:
-        p = p_gov if cat == "government" else p_other
+    assert expected[1] < 0.25 < expected[20]
+    for pid, _category in pool:
+        p = expected[pid]
         sd = math.sqrt(draws * p * (1 - p))
         assert abs(counts[pid] - draws * p) < 5 * sd, (pid, counts[pid], draws * p)
 
