@@ -42,7 +42,8 @@ def bar_svg(series: Series, title: str, stacked: bool = False) -> str:
     chart.x_labels = series.labels
     # Counts are whole numbers: label the axis with integers only.
     top = max(
-        (sum(col) if stacked else max(col) for col in zip(*series.columns.values())), default=0
+        (sum(col) if stacked else max(col) for col in zip(*series.columns.values(), strict=True)),
+        default=0,
     )
     step = max(1, math.ceil(top / 8))
     chart.y_labels = list(range(0, top + step + 1, step))

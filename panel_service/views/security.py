@@ -1,0 +1,155 @@
+"""Headers every answer carries, the proxy in front of us, the API's rate limit, and the
+input no view should ever see (wrong media types, NUL characters, bytes that are not UTF-8).
+
+Blueprints may set stricter headers of their own (the panelist pages do); these are
+defaults and never overwrite what a view or blueprint chose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from flask import request
+from flask_limiter.util import get_remote_address
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..extensions import limiter
+from .api import bp as api_bp
+from .errors import error_response
+
+log = logging.getLogger(__name__)
+
+# The staff pages keep their CSS in one <style> block (base.html) and use no script at all.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+HSTS = "max-age=31536000; includeSubDomains"
+# Per API key (or per address without one): the hotline platform submits a few hundred
+# appeals a day, so this only stops a runaway client.
+API_LIMIT = "300 per minute"
+
+
+def api_client_key() -> str:
+    """Rate-limit key of an API call: a digest of its bearer key, else the address."""
+    auth = request.headers.get("Authorization", "")
+    if auth:
+        return "key:" + hashlib.sha256(auth.encode("utf-8", "replace")).hexdigest()[:32]
+    return "addr:" + (get_remote_address() or "-")
+
+
+# Once, at import: the limiter keeps blueprint limits across the apps it is bound to.
+limiter.limit(API_LIMIT, key_func=api_client_key)(api_bp)
+
+
+def _headers(response, *, production: bool):
+    headers = response.headers
+    api = request.path.startswith("/api/")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Content-Security-Policy", API_CSP if api else PAGE_CSP)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if production:
+        # Browsers ignore it over plain HTTP, so it is only sent where TLS is the rule.
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _unclean(value: str) -> bool:
+    # NUL cannot be stored in PostgreSQL text; U+FFFD is what bytes that were not UTF-8
+    # decode to. Neither comes from a person typing into a form.
+    return "\x00" in value or "\ufffd" in value
+
+
+def refuse_bad_input():
+    """400 for NUL or non-UTF-8 in the query or a form; 415 for a page sent something else."""
+    try:
+        args = request.args
+    except UnicodeDecodeError:
+        request.args = ImmutableMultiDict()  # so the error page itself can read ?lang=
+        raise BadRequest("the query string is not valid UTF-8") from None
+    if request.path.startswith("/api/"):
+        return None  # the API answers after its key check (see refuse_nul_api)
+    if "\x00" in request.path:
+        raise NotFound()  # nothing here is named with a NUL
+    if any(_unclean(k) or _unclean(v) for k, v in args.items(multi=True)):
+        raise BadRequest("the query string contains NUL characters or is not valid UTF-8")
+    if request.method not in BODY_METHODS:
+        return None
+    has_body = bool(request.content_length) or "chunked" in request.headers.get(
+        "Transfer-Encoding", ""
+    )
+    if has_body and request.mimetype not in FORM_TYPES:
+        raise UnsupportedMediaType("pages take forms: send application/x-www-form-urlencoded")
+    if has_body and any(_unclean(k) or _unclean(v) for k, v in request.form.items(multi=True)):
+        raise BadRequest("the form contains NUL characters or is not valid UTF-8")
+    return None
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def refuse_nul_api():
+    """404 for NUL in the path; 422 for NUL in the query or a JSON body (after the key check)."""
+    if "\x00" in request.path:
+        return error_response(404, "no such resource")
+    # The API documents 422 for query parameters it cannot use, with one error each.
+    bad = {k: "must not contain NUL characters" for k, v in request.args.items(multi=True)
+           if "\x00" in k or "\x00" in v}
+    if bad:
+        return error_response(422, "invalid query parameters", errors=bad)
+    if request.method in BODY_METHODS and request.is_json:
+        payload = request.get_json(silent=True)  # cached: the view reads the same parse
+        if any("\x00" in text for text in _strings(payload)):
+            return error_response(422, "strings must not contain NUL characters")
+    return None
+
+
+def proxy_fix(app) -> None:
+    """Trust ``X-Forwarded-*`` from as many proxies as PANEL_PROXY_FIX_* say (default none)."""
+    config = app.config["PANEL_CONFIG"]
+    hops = {
+        "x_for": config.PROXY_FIX_X_FOR,
+        "x_proto": config.PROXY_FIX_X_PROTO,
+        "x_host": config.PROXY_FIX_X_HOST,
+        "x_port": config.PROXY_FIX_X_PORT,
+        "x_prefix": config.PROXY_FIX_X_PREFIX,
+    }
+    if any(hops.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **hops)
+
+
+def init_app(app) -> None:
+    """Install the default headers and ProxyFix; warn of a per-process rate-limit store."""
+    config = app.config["PANEL_CONFIG"]
+    production = config.is_production
+    app.after_request(lambda response: _headers(response, production=production))
+    # Right after the request id is assigned, before CSRF or any view reads the form.
+    funcs = app.before_request_funcs.setdefault(None, [])
+    funcs.insert(1 if funcs else 0, refuse_bad_input)
+    app.before_request_funcs.setdefault(api_bp.name, []).append(refuse_nul_api)
+    proxy_fix(app)
+    if production and config.RATELIMIT_STORAGE_URL.startswith("memory://"):
+        log.warning(
+            "PANEL_RATELIMIT_STORAGE_URL is memory://: each process counts on its own, so "
+            "the limits multiply by the number of gunicorn workers; use redis:// in production"
+        )
