@@ -74,13 +74,13 @@ class Worker:
                 session.commit()
             report.counts["substitutes seated"] += len(substitutes)
 
-    def send_due(self, report: Report) -> None:
-        """Claim and send due messages batch by batch until none is due."""
+    def _claimed_batches(self, claim, settings):
+        """Claim due rows batch by batch, each claim committed, until none is due."""
         while True:
             with self._session() as session:
-                claimed = outbox.claim(
+                claimed = claim(
                     session=session,
-                    settings=self.settings,
+                    settings=settings,
                     now=timeutil.now(),
                     limit=self.batch,
                     lease=self.lease,
@@ -88,6 +88,11 @@ class Worker:
                 session.commit()
             if not claimed:
                 return
+            yield claimed
+
+    def send_due(self, report: Report) -> None:
+        """Claim and send due messages batch by batch until none is due."""
+        for claimed in self._claimed_batches(outbox.claim, self.settings):
             if self.after_claim is not None:
                 self.after_claim(claimed)
             for outgoing in claimed:
@@ -123,18 +128,7 @@ class Worker:
 
     def send_webhooks(self, report: Report) -> None:
         """Claim and POST due outcome webhooks, batch by batch, like SMS."""
-        while True:
-            with self._session() as session:
-                claimed = webhooks.claim(
-                    session=session,
-                    settings=self.webhook,
-                    now=timeutil.now(),
-                    limit=self.batch,
-                    lease=self.lease,
-                )
-                session.commit()
-            if not claimed:
-                return
+        for claimed in self._claimed_batches(webhooks.claim, self.webhook):
             for outgoing in claimed:
                 failure = None
                 try:
