@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from .. import attachments, timeutil
 from ..appeals import AppealInput, AppealInvalid, DuplicateAppeal, create_appeal
@@ -145,3 +146,13 @@ def submit(form: AppealForm, *, actor: str) -> Appeal | None:
 def _undo(session, stored) -> None:
     session.rollback()
     attachments.discard(rows=stored, directory=attachment_dir())
+
+
+def form_page(template: str, *, only: Department | None = None):
+    """Show the appeal form or submit it; on success go to the new appeal's page."""
+    form = build_form(only=only)
+    appeal = submit(form, actor=current_user.actor) if form.is_submitted() else None
+    if appeal is not None:
+        flash(_("Appeal %(ref)s submitted; the panel has been drawn.", ref=appeal.reference))
+        return redirect(url_for(".appeal", reference=appeal.reference), 303)
+    return render_template(template, form=form), 422 if form.is_submitted() else 200

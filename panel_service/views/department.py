@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlmodel import select
 
@@ -97,16 +96,7 @@ def appeal(reference: str):
 @csrf.exempt  # the form checks its own token, so an expired one keeps what was typed
 def new_appeal():
     """Show the appeal form for this department's own work orders, or submit it."""
-    department = _own_department()
-    form = appeal_form.build_form(only=department)
-    appeal = None
-    if form.is_submitted():
-        appeal = appeal_form.submit(form, actor=current_user.actor)
-    if appeal is not None:
-        flash(_("Appeal %(ref)s submitted; the panel has been drawn.", ref=appeal.reference))
-        return redirect(url_for(".appeal", reference=appeal.reference), 303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("department/new.html", form=form), status
+    return appeal_form.form_page("department/new.html", only=_own_department())
 
 
 @bp.get("/appeals/<reference>/files/<int:attachment_id>")

@@ -113,8 +113,11 @@ def refuse_nul_api():
     if "\x00" in request.path:
         return error_response(404, "no such resource")
     # The API documents 422 for query parameters it cannot use, with one error each.
-    bad = {k: "must not contain NUL characters" for k, v in request.args.items(multi=True)
-           if "\x00" in k or "\x00" in v}
+    bad = {
+        k: "must not contain NUL characters"
+        for k, v in request.args.items(multi=True)
+        if "\x00" in k or "\x00" in v
+    }
     if bad:
         return error_response(422, "invalid query parameters", errors=bad)
     if request.method in BODY_METHODS and request.is_json:

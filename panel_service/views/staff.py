@@ -65,15 +65,7 @@ def appeals():
 @csrf.exempt  # the form checks its own token, so an expired one keeps what was typed
 def new_appeal():
     """Show the appeal form, or submit it and draw the panel."""
-    form = appeal_form.build_form()
-    appeal = None
-    if form.is_submitted():
-        appeal = appeal_form.submit(form, actor=current_user.actor)
-    if appeal is not None:
-        flash(_("Appeal %(ref)s submitted; the panel has been drawn.", ref=appeal.reference))
-        return redirect(url_for(".appeal", reference=appeal.reference), 303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("staff/new.html", form=form), status
+    return appeal_form.form_page("staff/new.html")
 
 
 @bp.get("/appeals/<reference>")
