@@ -28,29 +28,42 @@ def _actor(assignment: Assignment) -> str:
     return f"panelist:{assignment.panelist_id}"
 
 
-def mark_opened(*, session: Session, assignment: Assignment, now: datetime) -> bool:
-    """Record the first time the link was opened; True if this was the first time."""
-    if assignment.first_opened_at is not None:
-        return False  # the time is never cleared: spare every later visit a write
+def _stamp_once(
+    *, session: Session, assignment: Assignment, column, kind: AuditKind, now: datetime
+) -> bool:
+    """Set a once-only time on the assignment and audit it; False if it was already set."""
     audit.lock_chain(session)  # before the row lock: see audit.lock_chain
-    # A conditional update, so two first opens arriving together record one event.
+    # A conditional update, so two requests arriving together record one event.
     result = session.execute(
         sa.update(Assignment)
-        .where(col(Assignment.id) == assignment.id, col(Assignment.first_opened_at).is_(None))
-        .values(first_opened_at=now)
+        .where(col(Assignment.id) == assignment.id, col(column).is_(None))
+        .values({column.key: now})
     )
     if result.rowcount != 1:
         return False
     session.refresh(assignment)
     audit.record(
         session=session,
-        kind=AuditKind.LINK_OPENED,
+        kind=kind,
         actor=_actor(assignment),
         appeal_id=assignment.appeal_id,
         now=now,
         data={"assignment": assignment.id},
     )
     return True
+
+
+def mark_opened(*, session: Session, assignment: Assignment, now: datetime) -> bool:
+    """Record the first time the link was opened; True if this was the first time."""
+    if assignment.first_opened_at is not None:
+        return False  # the time is never cleared: spare every later visit a write
+    return _stamp_once(
+        session=session,
+        assignment=assignment,
+        column=Assignment.first_opened_at,
+        kind=AuditKind.LINK_OPENED,
+        now=now,
+    )
 
 
 def pledge_confirmed(*, session: Session, assignment: Assignment) -> bool:
@@ -72,24 +85,13 @@ def confirm_pledge(*, session: Session, assignment: Assignment, now: datetime) -
     """Record the pledge on this assignment; True if it was recorded now, not before."""
     if pledge_confirmed(session=session, assignment=assignment):
         return False
-    audit.lock_chain(session)  # before the row lock: see audit.lock_chain
-    result = session.execute(
-        sa.update(Assignment)
-        .where(col(Assignment.id) == assignment.id, col(Assignment.pledge_confirmed_at).is_(None))
-        .values(pledge_confirmed_at=now)
-    )
-    if result.rowcount != 1:
-        return False
-    session.refresh(assignment)
-    audit.record(
+    return _stamp_once(
         session=session,
+        assignment=assignment,
+        column=Assignment.pledge_confirmed_at,
         kind=AuditKind.PLEDGE_CONFIRMED,
-        actor=_actor(assignment),
-        appeal_id=assignment.appeal_id,
         now=now,
-        data={"assignment": assignment.id},
     )
-    return True
 
 
 def recuse(

@@ -96,7 +96,7 @@ def appeal(reference: str):
 @csrf.exempt  # the form checks its own token, so an expired one keeps what was typed
 def new_appeal():
     """Show the appeal form for this department's own work orders, or submit it."""
-    return appeal_form.form_page("department/new.html", only=_own_department())
+    return appeal_form.form_page("appeal_new.html", only=_own_department())
 
 
 @bp.get("/appeals/<reference>/files/<int:attachment_id>")

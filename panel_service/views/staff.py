@@ -65,7 +65,7 @@ def appeals():
 @csrf.exempt  # the form checks its own token, so an expired one keeps what was typed
 def new_appeal():
     """Show the appeal form, or submit it and draw the panel."""
-    return appeal_form.form_page("staff/new.html")
+    return appeal_form.form_page("appeal_new.html")
 
 
 @bp.get("/appeals/<reference>")
