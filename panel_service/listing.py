@@ -109,3 +109,10 @@ def department_by_code(*, session: Session, code: str) -> Department | None:
 
 def appeal_by_reference(*, session: Session, reference: str) -> Appeal | None:
     return session.exec(select(Appeal).where(Appeal.reference == reference)).first()
+
+
+def count_with_status(*, session: Session, status: AppealStatus) -> int:
+    """How many appeals are in ``status`` (staff are told about stalled ones)."""
+    return session.exec(
+        select(func.count()).select_from(Appeal).where(Appeal.status == status)
+    ).one()

@@ -59,3 +59,38 @@ def test_audit_viewer_filters_verifies_and_exports(admin_client, session, appeal
     broken = admin_client.post("/admin/audit/verify?lang=en", data={"csrf_token": token})
     assert broken.status_code == 409
     assert f"The chain is broken at event {first} " in broken.get_data(as_text=True)
+
+
+def test_delivery_problems_show_attempts_errors_and_failing_numbers(
+    admin_client, session, appeal, now
+):
+    from panel_service.enums import MessageKind, OutboxStatus
+    from panel_service.models import Assignment, OutboxMessage, Panelist
+
+    seat = session.exec(select(Assignment).where(Assignment.appeal_id == appeal.id)).first()
+    member = session.get(Panelist, seat.panelist_id)
+    member.mobile_failing_since = now
+    session.add(member)
+    for status, attempts, error in [
+        (OutboxStatus.FAILED, 1, "21211 invalid 'To' phone number"),
+        (OutboxStatus.PENDING, 3, "HTTP 503 from provider"),
+        (OutboxStatus.SENT, 1, None),
+    ]:
+        session.add(
+            OutboxMessage(
+                kind=MessageKind.INVITATION,
+                status=status,
+                attempts=attempts,
+                last_error=error,
+                appeal_id=appeal.id,
+                assignment_id=seat.id,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    session.commit()
+    html = admin_client.get("/admin/outbox?lang=en").get_data(as_text=True)
+    assert "21211 invalid" in html and "HTTP 503 from provider" in html
+    assert html.count(f"<td>{appeal.reference}</td>") == 2  # the sent one is no problem
+    assert "<td>3</td>" in html and member.name in html

@@ -83,7 +83,8 @@ def test_staff_submit_an_appeal_with_attachments(staff_client, session, pool, fo
     assert len(seated(session=session, appeal_id=appeal.id)) == 5
     files = session.exec(select(Attachment).order_by(Attachment.id)).all()
     assert [(f.filename, f.content_type) for f in files] == [
-        ("答复函.pdf", "application/pdf"), ("现场照片.png", "image/png")
+        ("答复函.pdf", "application/pdf"),
+        ("现场照片.png", "image/png"),
     ]
     page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "已提交" in page and "答复函.pdf" in page
@@ -183,8 +184,13 @@ def _appeals(session, rules, now, n, **overrides):
     from panel_service.appeals import create_appeal
 
     made = [
-        create_appeal(session=session, data=factories.appeal_input(**overrides),
-                      submitted_by="staff:test", rules=rules, now=now)  # fmt: skip
+        create_appeal(
+            session=session,
+            data=factories.appeal_input(**overrides),
+            submitted_by="staff:test",
+            rules=rules,
+            now=now,
+        )  # fmt: skip
         for _ in range(n)
     ]
     session.commit()
@@ -287,3 +293,16 @@ def test_staff_must_pick_the_department(staff_client, session, pool, form_token)
     assert response.status_code == 422
     assert 'id="department-error"' in response.get_data(as_text=True)
     assert count(session) == 0
+
+
+def test_staff_are_told_about_stalled_appeals(staff_client, session, appeal):
+    from panel_service.enums import AppealStatus
+
+    assert "appeals are stalled" not in staff_client.get("/staff/appeals?lang=en").get_data(
+        as_text=True
+    )
+    appeal.status = AppealStatus.STALLED
+    session.add(appeal)
+    session.commit()
+    html = staff_client.get("/staff/appeals?lang=en").get_data(as_text=True)
+    assert "1 appeals are stalled" in html and "status=stalled" in html

@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from sqlmodel import Session, col, func, select
 
+from .. import outbox
 from ..audit import verify_chain
 from ..charts import bar_svg, series_csv
 from ..db import get_session
@@ -179,4 +180,24 @@ def audit_export():
         lines(),
         mimetype="application/x-ndjson",
         headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
+@bp.get("/outbox")
+def outbox_problems():
+    """List texts and webhooks that failed or are being retried, with attempts and errors."""
+    session = get_session()
+    messages = outbox.problems(session=session)
+    references = dict(
+        session.exec(
+            select(Appeal.id, Appeal.reference).where(
+                col(Appeal.id).in_({m.appeal_id for m in messages if m.appeal_id})
+            )
+        ).all()
+    )
+    failing = session.exec(
+        select(Panelist).where(col(Panelist.mobile_failing_since).is_not(None))
+    ).all()
+    return render_template(
+        "admin/outbox.html", messages=messages, references=references, failing=failing
     )

@@ -13,7 +13,7 @@ from ..appeals import AppealInvalid, withdraw_appeal
 from ..db import get_session
 from ..enums import AppealStatus
 from ..extensions import csrf
-from ..listing import appeal_by_reference, departments, find_appeals
+from ..listing import appeal_by_reference, count_with_status, departments, find_appeals
 from ..models import Attachment, Department
 from ..outcomes import vote_counts
 from . import appeal_form
@@ -58,6 +58,7 @@ def appeals():
         departments=all_departments,
         department_names=names,
         statuses=list(AppealStatus),
+        stalled=count_with_status(session=session, status=AppealStatus.STALLED),
     )
 
 
