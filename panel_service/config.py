@@ -125,6 +125,15 @@ class Config:
             raise ConfigError("PANEL_WEBHOOK_URL must be an http(s) URL")
         if self.WEBHOOK_URL and len(self.WEBHOOK_SECRET) < 16:
             raise ConfigError("PANEL_WEBHOOK_SECRET of 16+ characters is needed with a webhook URL")
+        if (
+            self.is_production
+            and self.RATELIMIT_ENABLED
+            and self.RATELIMIT_STORAGE_URL.startswith("memory://")
+        ):
+            # Each gunicorn worker would count alone, multiplying every limit.
+            raise ConfigError(
+                "PANEL_RATELIMIT_STORAGE_URL must be shared (e.g. redis://...) in production"
+            )
         if self.is_production and self.WEBHOOK_URL.startswith("http://"):
             raise ConfigError("PANEL_WEBHOOK_URL must use https in production")
         if not 0 < self.WEBHOOK_TIMEOUT <= 60:

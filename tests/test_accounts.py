@@ -59,9 +59,10 @@ def test_authenticate_refuses_inactive_users(session, make_user, now):
     user.active = False
     session.add(user)
     session.commit()
-    assert accounts.authenticate(
-        session=session, username="wang", password=DEMO_PASSWORD, now=now
-    ) is None
+    assert (
+        accounts.authenticate(session=session, username="wang", password=DEMO_PASSWORD, now=now)
+        is None
+    )
 
 
 def _login(client, form_token, username, password):
@@ -153,7 +154,11 @@ def test_session_cookie_flags(app, make_user, form_token, database_url):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     production = Config.from_env(
-        environ={}, ENV="production", SECRET_KEY="x" * 40, DATABASE_URL=database_url
+        environ={},
+        ENV="production",
+        RATELIMIT_STORAGE_URL="redis://127.0.0.1:6379/15",
+        SECRET_KEY="x" * 40,
+        DATABASE_URL=database_url,
     ).flask_mapping()
     assert production["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SECURE"] is False

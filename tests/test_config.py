@@ -53,6 +53,7 @@ def test_production_starts_with_a_real_secret(tmp_path):
             "PANEL_ENV": "production",
             "PANEL_SECRET_KEY": STRONG,
             "PANEL_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+            "PANEL_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/15",
         }
     )
     app = create_app(config)

@@ -27,7 +27,9 @@ def logged(app):
     @app.get("/_log")
     def log_something():
         logging.getLogger("panel_service.test").info(
-            "texted %s at %s", "+8613812345678", TOKEN_URL,
+            "texted %s at %s",
+            "+8613812345678",
+            TOKEN_URL,
             extra={"appeal_id": 7, "to": "+8613812345678", "token": "secret-token"},
         )
         return "ok"
@@ -73,7 +75,8 @@ def test_exceptions_are_logged_on_one_line_with_the_request_id(app, logged):
 
 
 @pytest.mark.parametrize(
-    "asked", [None, "", "x" * 129, "bad id with spaces", "id;<script>", '{"json":1}'],
+    "asked",
+    [None, "", "x" * 129, "bad id with spaces", "id;<script>", '{"json":1}'],
     ids=["absent", "empty", "too-long", "spaces", "markup", "json"],
 )
 def test_a_missing_or_unsafe_request_id_is_replaced_by_a_fresh_one(client, asked):
@@ -95,7 +98,14 @@ def test_error_answers_carry_the_request_id_too(client):
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
-        ({"PANEL_ENV": "production", "PANEL_SECRET_KEY": "k" * 40}, "json"),
+        (
+            {
+                "PANEL_ENV": "production",
+                "PANEL_SECRET_KEY": "k" * 40,
+                "PANEL_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/15",
+            },
+            "json",
+        ),
         ({"PANEL_ENV": "development"}, "text"),
         ({"PANEL_ENV": "development", "PANEL_LOG_FORMAT": "json"}, "json"),
     ],

@@ -28,8 +28,17 @@ def keep_logging():
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/healthz", "/readyz", "/login", "/v/not-a-token", "/api/v1/departments",
-     "/api/v1/openapi.json", "/no-such-page", "/staff/appeals"],
+    [
+        "/",
+        "/healthz",
+        "/readyz",
+        "/login",
+        "/v/not-a-token",
+        "/api/v1/departments",
+        "/api/v1/openapi.json",
+        "/no-such-page",
+        "/staff/appeals",
+    ],
 )
 def test_every_answer_carries_the_security_headers(client, path):
     response = client.get(path)
@@ -60,8 +69,12 @@ def test_a_blueprints_own_policy_is_kept(client):
 
 def test_production_adds_hsts_and_secure_cookies(database_url, tmp_path, keep_logging):
     config = Config.from_env(
-        environ={}, ENV="production", SECRET_KEY=STRONG, DATABASE_URL=database_url,
-        RATELIMIT_STORAGE_URL="redis://127.0.0.1:6379/15", LOG_FORMAT="text",
+        environ={},
+        ENV="production",
+        SECRET_KEY=STRONG,
+        DATABASE_URL=database_url,
+        RATELIMIT_STORAGE_URL="redis://127.0.0.1:6379/15",
+        LOG_FORMAT="text",
         ATTACHMENT_DIR=str(tmp_path),
     )
     app = create_app(config)
@@ -83,17 +96,30 @@ def test_production_refuses_a_default_or_missing_secret(secret):
         Config.from_env(environ={"PANEL_ENV": "production", "PANEL_SECRET_KEY": secret})
 
 
-def test_production_warns_when_rate_limits_are_counted_per_process(
-    database_url, caplog, keep_logging
-):
+def test_production_refuses_a_per_process_rate_limit_store():
+    """Each gunicorn worker would count alone: production must share the counts."""
+    environ = {"PANEL_ENV": "production", "PANEL_SECRET_KEY": STRONG}
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URL"):
+        Config.from_env(environ=environ)
+    shared = Config.from_env(
+        environ={**environ, "PANEL_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/15"}
+    )
+    assert shared.RATELIMIT_STORAGE_URL.startswith("redis://")
+
+
+def test_production_warns_when_rate_limits_are_off(database_url, caplog, keep_logging):
     config = Config.from_env(
-        environ={}, ENV="production", SECRET_KEY=STRONG, DATABASE_URL=database_url,
+        environ={},
+        ENV="production",
+        SECRET_KEY=STRONG,
+        DATABASE_URL=database_url,
+        RATELIMIT_ENABLED=False,
         LOG_FORMAT="text",
     )
     with caplog.at_level(logging.WARNING, logger="panel_service.views.security"):
         app = create_app(config)
     app.extensions["panel_engine"].dispose()
-    assert any("memory://" in r.getMessage() for r in caplog.records)
+    assert any("rate limits are off" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize(
@@ -168,10 +194,13 @@ def test_the_login_limit_holds_across_processes_through_redis(database_url, engi
             browser = procs.Browser(base)
             browser.opener.addheaders = [("X-Forwarded-For", client_ip)]
             assert browser.request("GET", "/login") == 200
-            statuses.append(browser.request(
-                "POST", "/login",
-                {"csrf_token": browser.csrf(), "username": "wang", "password": "wrong"},
-            ))
+            statuses.append(
+                browser.request(
+                    "POST",
+                    "/login",
+                    {"csrf_token": browser.csrf(), "username": "wang", "password": "wrong"},
+                )
+            )
         other = procs.Browser(started[0][1])
         other.opener.addheaders = [("X-Forwarded-For", f"192.0.2.{random.randrange(1, 255)}")]
         other.request("GET", "/login")
@@ -215,9 +244,7 @@ def test_the_audit_fails_on_a_known_vulnerability(tmp_path):
     assert _judge()(report, "", 1) == 1
 
 
-def test_the_audit_passes_a_clean_report_and_only_warns_when_nothing_was_checked(
-    tmp_path, capsys
-):
+def test_the_audit_passes_a_clean_report_and_only_warns_when_nothing_was_checked(tmp_path, capsys):
     clean = _report(tmp_path, {"name": "flask", "version": "3.1.3", "vulns": []})
     assert _judge()(clean, "", 0) == 0
     unknown = _report(tmp_path, {"name": "flask", "skip_reason": "Dependency not found on PyPI"})

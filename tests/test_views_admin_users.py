@@ -90,8 +90,13 @@ def test_seed_demo_refuses_to_run_in_production(database_url, engine, session):
     from panel_service.config import Config
 
     app = create_app(
-        Config.from_env(environ={}, ENV="production", SECRET_KEY="s" * 40,
-                        DATABASE_URL=database_url)  # fmt: skip
+        Config.from_env(
+            environ={},
+            ENV="production",
+            RATELIMIT_STORAGE_URL="redis://127.0.0.1:6379/15",
+            SECRET_KEY="s" * 40,
+            DATABASE_URL=database_url,
+        )  # fmt: skip
     )
     result = app.test_cli_runner().invoke(args=["panel", "seed-demo"])
     app.extensions["panel_engine"].dispose()

@@ -230,6 +230,7 @@ def test_the_webhook_needs_a_secret_and_https_in_production(database_url):
         Config.from_env(
             environ={},
             ENV="production",
+            RATELIMIT_STORAGE_URL="redis://127.0.0.1:6379/15",
             SECRET_KEY="k" * 40,
             WEBHOOK_URL="http://platform.example.cn/hook",
             WEBHOOK_SECRET=SECRET,

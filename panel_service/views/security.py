@@ -142,7 +142,7 @@ def proxy_fix(app) -> None:
 
 
 def init_app(app) -> None:
-    """Install the default headers and ProxyFix; warn of a per-process rate-limit store."""
+    """Install the default headers and ProxyFix; warn when rate limits are off."""
     config = app.config["PANEL_CONFIG"]
     production = config.is_production
     app.after_request(lambda response: _headers(response, production=production))
@@ -151,8 +151,5 @@ def init_app(app) -> None:
     funcs.insert(1 if funcs else 0, refuse_bad_input)
     app.before_request_funcs.setdefault(api_bp.name, []).append(refuse_nul_api)
     proxy_fix(app)
-    if production and config.RATELIMIT_STORAGE_URL.startswith("memory://"):
-        log.warning(
-            "PANEL_RATELIMIT_STORAGE_URL is memory://: each process counts on its own, so "
-            "the limits multiply by the number of gunicorn workers; use redis:// in production"
-        )
+    if production and not config.RATELIMIT_ENABLED:
+        log.warning("rate limits are off (PANEL_RATELIMIT_ENABLED=false): for benchmarks only")
