@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from . import audit
-from .enums import AppealStatus, AssignmentState, AuditKind
-from .models import Appeal, Assignment
+from .enums import AssignmentState, AuditKind
+from .models import Assignment
 from .replacement import vacate_and_replace
 from .rules import PanelRules
+from .voting import VoteRefused, lock_open_seat
 
 RECUSAL_NOTE_MAX = 500
 
@@ -111,22 +112,11 @@ def recuse(
         raise VisitRefused(
             "note_length", f"the reason must be at most {RECUSAL_NOTE_MAX} characters"
         )
-    # Lock the appeal first, as a vote does, so a recusal and a vote never cross.
-    # FOR NO KEY UPDATE: it still serializes with every other lock on the appeal, but not
-    # with inserts whose foreign key points at it (audit events under the chain lock), which
-    # FOR UPDATE would block and so deadlock against a transaction holding the chain.
-    appeal = session.get(
-        Appeal, assignment.appeal_id, with_for_update={"key_share": True}, populate_existing=True
-    )
-    session.refresh(assignment)
-    if assignment.state == AssignmentState.VOTED:
-        raise VisitRefused("already_voted", "this panelist has already voted")
-    if appeal.status == AppealStatus.DECIDED:
-        raise VisitRefused("decided", "the panel has already decided this appeal")
-    if appeal.status != AppealStatus.OPEN or assignment.state != AssignmentState.PENDING:
-        raise VisitRefused("closed", "this assignment is no longer open")
-    if now >= assignment.deadline:
-        raise VisitRefused("expired", "the voting deadline has passed")
+    # The same lock and checks as a vote, so a recusal and a vote never cross.
+    try:
+        lock_open_seat(session=session, assignment=assignment, now=now)
+    except VoteRefused as exc:
+        raise VisitRefused(exc.reason, str(exc)) from None
     return vacate_and_replace(
         session=session,
         assignment=assignment,

@@ -64,6 +64,30 @@ def published_tally(*, session: Session, appeal: Appeal) -> Tally | None:
     return count_votes(session=session, appeal_id=appeal.id)
 
 
+def lock_open_seat(*, session: Session, assignment: Assignment, now: datetime) -> Appeal:
+    """Lock the seat's appeal and check the seat may still act; raises VoteRefused.
+
+    Votes and recusals lock the appeal first, so they run one after the other: the third
+    and fourth votes arriving together cannot both take the decision. FOR NO KEY UPDATE
+    still serializes with every other lock on the appeal, but not with inserts whose
+    foreign key points at it (audit events under the chain lock), which FOR UPDATE would
+    block and so deadlock against a transaction holding the chain.
+    """
+    appeal = session.get(
+        Appeal, assignment.appeal_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+    session.refresh(assignment)
+    if assignment.state == AssignmentState.VOTED:
+        raise VoteRefused("already_voted", "this panelist has already voted")
+    if appeal.status == AppealStatus.DECIDED:
+        raise VoteRefused("decided", "the panel has already decided this appeal")
+    if appeal.status != AppealStatus.OPEN or assignment.state != AssignmentState.PENDING:
+        raise VoteRefused("closed", "this assignment is no longer open")
+    if now >= assignment.deadline:
+        raise VoteRefused("expired", "the voting deadline has passed")
+    return appeal
+
+
 def record_vote(
     *,
     session: Session,
@@ -82,23 +106,7 @@ def record_vote(
     except ValueError:
         raise VoteRefused("invalid_vote", "the vote must be agree or disagree") from None
     text = clean_opinion(opinion)
-    # Lock the appeal first: every vote on it then runs one after the other, so the third
-    # and fourth votes arriving together cannot both take the decision.
-    # FOR NO KEY UPDATE: it still serializes with every other lock on the appeal, but not
-    # with inserts whose foreign key points at it (audit events under the chain lock), which
-    # FOR UPDATE would block and so deadlock against a transaction holding the chain.
-    appeal = session.get(
-        Appeal, assignment.appeal_id, with_for_update={"key_share": True}, populate_existing=True
-    )
-    session.refresh(assignment)
-    if assignment.state == AssignmentState.VOTED:
-        raise VoteRefused("already_voted", "this panelist has already voted")
-    if appeal.status == AppealStatus.DECIDED:
-        raise VoteRefused("decided", "the panel has already decided this appeal")
-    if appeal.status != AppealStatus.OPEN or assignment.state != AssignmentState.PENDING:
-        raise VoteRefused("closed", "this assignment is no longer open for voting")
-    if now >= assignment.deadline:
-        raise VoteRefused("expired", "the voting deadline has passed")
+    appeal = lock_open_seat(session=session, assignment=assignment, now=now)
 
     assignment.vote = choice
     assignment.opinion = text
