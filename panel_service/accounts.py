@@ -85,8 +85,8 @@ def _clean(*, session: Session, data: UserInput, creating: bool) -> tuple[dict, 
             else None
         )
         if department is None:
-            errors["department"] = "required for a department user" if not code else (
-                "unknown department"
+            errors["department"] = (
+                "required for a department user" if not code else ("unknown department")
             )
         else:
             values["department_id"] = department.id

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from .db import is_postgres
 from .enums import AuditKind
@@ -135,3 +135,26 @@ def events_for(*, session: Session, appeal_id: int) -> list[AuditEvent]:
 
 def event_data(event: AuditEvent) -> dict:
     return json.loads(event.data)
+
+
+def search(
+    *,
+    session: Session,
+    start: datetime,
+    end: datetime,
+    kind: str | None = None,
+    appeal_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[AuditEvent], int]:
+    """One page of events in [start, end), newest first, and how many match in all."""
+    query = select(AuditEvent).where(AuditEvent.at >= start, AuditEvent.at < end)
+    if kind:
+        query = query.where(AuditEvent.kind == kind)
+    if appeal_id is not None:
+        query = query.where(AuditEvent.appeal_id == appeal_id)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    events = session.exec(
+        query.order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(events), total

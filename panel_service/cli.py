@@ -145,7 +145,10 @@ panel.add_command(api_key_group)
 @click.option("--name", "display_name", default=None, help="Display name (default: username).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def user_create(
-    username: str, role: str, department: str | None, display_name: str | None,
+    username: str,
+    role: str,
+    department: str | None,
+    display_name: str | None,
     password_stdin: bool,
 ) -> None:
     """Create a user; the password is prompted for, or read from stdin."""
@@ -156,8 +159,11 @@ def user_create(
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     data = UserInput(
-        username=username, display_name=display_name or username, role=role,
-        department=department, password=password,
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        department=department,
+        password=password,
     )
     with _session() as session:
         try:

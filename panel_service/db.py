@@ -39,7 +39,11 @@ def make_engine(url: str, *, sqlite_immediate: bool = True) -> sa.Engine:
     # Pre-ping replaces connections a database restart killed; the connect timeout makes
     # requests fail fast (503) instead of hanging while the server is unreachable.
     return sa.create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=10,
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_timeout=10,
         connect_args={"connect_timeout": 5} if url.startswith("postgresql") else {},
     )
 

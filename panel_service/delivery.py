@@ -51,15 +51,20 @@ def record_send(
     if failure is None:
         outbox.mark_sent(message=message, provider_ref=provider_ref, now=now)
     elif failure.permanent:
-        number_failed(session=session, message=message, error=failure.describe(), rules=rules,
-                      now=now)
+        number_failed(
+            session=session, message=message, error=failure.describe(), rules=rules, now=now
+        )
     else:
         outbox.retry_or_give_up(
-            message=message, error=failure.describe(), max_attempts=rules.sms_max_attempts,
+            message=message,
+            error=failure.describe(),
+            max_attempts=rules.sms_max_attempts,
             now=now,
         )
         log.info(
-            "SMS send failed, status %s after %d attempts", message.status, message.attempts,
+            "SMS send failed, status %s after %d attempts",
+            message.status,
+            message.attempts,
             extra={"message_id": message.id, "code": failure.code},
         )
     session.add(message)

@@ -42,9 +42,7 @@ def valid_key(key: str | None) -> bool:
     return bool(key) and len(key) <= MAX_KEY_LENGTH and key.isprintable()
 
 
-def lookup(
-    *, session: Session, api_key_id: int, key: str, fingerprint: str
-) -> StoredAnswer | None:
+def lookup(*, session: Session, api_key_id: int, key: str, fingerprint: str) -> StoredAnswer | None:
     """The first answer given for this key, or None; raises IdempotencyMismatch."""
     record = session.exec(
         select(IdempotencyRecord).where(

@@ -116,3 +116,13 @@ def count_with_status(*, session: Session, status: AppealStatus) -> int:
     return session.exec(
         select(func.count()).select_from(Appeal).where(Appeal.status == status)
     ).one()
+
+
+def references(*, session: Session, appeal_ids) -> dict[int, str]:
+    """Appeal references by id, for the given ids."""
+    ids = {i for i in appeal_ids if i}
+    if not ids:
+        return {}
+    return dict(
+        session.exec(select(Appeal.id, Appeal.reference).where(col(Appeal.id).in_(ids))).all()
+    )

@@ -46,3 +46,13 @@ def outcome(*, session: Session, appeal: Appeal) -> dict:
         "decided_at": _iso(appeal.decided_at),
         "withdrawn_reason": appeal.withdrawn_reason,
     }
+
+
+def anonymous_opinions(*, session: Session, appeal_id: int) -> list[tuple[str, str]]:
+    """The panel's votes and opinions, in an order that says nothing about who wrote them."""
+    rows = session.exec(
+        select(Assignment.vote, Assignment.opinion).where(
+            Assignment.appeal_id == appeal_id, Assignment.state == AssignmentState.VOTED
+        )
+    ).all()
+    return sorted((str(v), o or "") for v, o in rows)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import phonenumbers
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from . import audit
 from .enums import AssignmentState, AuditKind, PanelistCategory
@@ -221,4 +221,38 @@ def reinstate_panelist(*, session: Session, panelist: Panelist, actor: str, now:
         actor=actor,
         now=now,
         data={"panelist": panelist.id, "change": "activated"},
+    )
+
+
+def roster(*, session: Session, show: str = "active") -> list[Panelist]:
+    """Members to list: ``active``, ``inactive`` (suspended or retired) or ``all``."""
+    query = select(Panelist).order_by(col(Panelist.active).desc(), Panelist.id)
+    if show == "active":
+        query = query.where(Panelist.active)
+    elif show == "inactive":
+        query = query.where(~col(Panelist.active))
+    return list(session.exec(query))
+
+
+def count_active(*, session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Panelist).where(Panelist.active)).one()
+
+
+def names(*, session: Session) -> dict[int, str]:
+    return dict(session.exec(select(Panelist.id, Panelist.name)).all())
+
+
+def failing_numbers(*, session: Session) -> list[Panelist]:
+    """Members whose number the SMS provider reported as unreachable."""
+    return list(
+        session.exec(select(Panelist).where(col(Panelist.mobile_failing_since).is_not(None)))
+    )
+
+
+def awaiting_activation(*, session: Session) -> list[Panelist]:
+    """Inactive members who may come (back) onto the panel: not retired."""
+    return list(
+        session.exec(
+            select(Panelist).where(~col(Panelist.active), col(Panelist.retired_on).is_(None))
+        )
     )

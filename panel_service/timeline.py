@@ -85,9 +85,7 @@ def _from_outbox(message: OutboxMessage, seats: dict[int, int]) -> list[Entry]:
             Entry(message.delivered_at, f"{prefix}.delivered", panelists, {"what": what})
         )
     if message.status == OutboxStatus.FAILED:
-        entries.append(
-            Entry(message.updated_at, f"{prefix}.failed", panelists, {"what": what})
-        )
+        entries.append(Entry(message.updated_at, f"{prefix}.failed", panelists, {"what": what}))
     return entries
 
 
@@ -96,9 +94,7 @@ def timeline(*, session: Session, appeal_id: int) -> list[Entry]:
     seats = _seat_panelists(session, appeal_id)
     events = audit.events_for(session=session, appeal_id=appeal_id)
     entries = [_from_audit(e, seats) for e in events]
-    messages = session.exec(
-        select(OutboxMessage).where(OutboxMessage.appeal_id == appeal_id)
-    ).all()
+    messages = session.exec(select(OutboxMessage).where(OutboxMessage.appeal_id == appeal_id)).all()
     for message in messages:
         entries.extend(_from_outbox(message, seats))
     return sorted(entries, key=lambda e: e.at)

@@ -71,3 +71,23 @@ def test_the_chain_cannot_fork(session, now):
         session.rollback()
     else:  # pragma: no cover - the assertion below explains the failure
         raise AssertionError("a forked chain was accepted")
+
+
+def test_search_filters_by_kind_and_appeal_and_pages_newest_first(session, appeal, now):
+    from datetime import timedelta
+
+    window = dict(start=now - timedelta(1), end=now + timedelta(1))
+    _chain(session, now, n=3)  # three panelist events with no appeal
+    events, total = audit.search(session=session, **window, per_page=2)
+    assert total == 5 and len(events) == 2 and events[0].id > events[1].id
+    last_page, _total = audit.search(session=session, **window, page=3, per_page=2)
+    assert len(last_page) == 1
+    drawn, total = audit.search(session=session, **window, kind=AuditKind.PANEL_DRAWN)
+    assert total == 1 and drawn[0].appeal_id == appeal.id
+    mine, total = audit.search(session=session, **window, appeal_id=appeal.id)
+    assert total == 2 and {e.kind for e in mine} == {
+        AuditKind.APPEAL_CREATED,
+        AuditKind.PANEL_DRAWN,
+    }
+    none, total = audit.search(session=session, **window, appeal_id=-1)
+    assert (none, total) == ([], 0)

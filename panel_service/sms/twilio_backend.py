@@ -53,9 +53,7 @@ class TwilioBackend:
         timeout: float = 10,
         api_base_url: str | None = None,
     ):
-        self.client = Client(
-            account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout)
-        )
+        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
         if api_base_url:
             # A regional endpoint or, in tests, a local fake Messages API.
             self.client.api.base_url = api_base_url

@@ -13,12 +13,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlmodel import col, select
 from wtforms.fields.choices import SelectChoice
 
 from .. import timeutil
 from ..db import get_session
 from ..health import panel_health, panelist_history
+from ..listing import departments
 from ..models import Department, Panelist
 from ..panelists import (
     PanelistInput,
@@ -26,6 +26,7 @@ from ..panelists import (
     add_panelist,
     reinstate_panelist,
     retire_panelist,
+    roster,
     suspend_panelist,
     update_panelist,
 )
@@ -47,10 +48,6 @@ def _panelist_or_404(panelist_id: int) -> Panelist:
     if panelist is None:
         abort(404)
     return panelist
-
-
-def _departments():
-    return list(get_session().exec(select(Department).order_by(Department.code)))
 
 
 def _form_input(form: PanelistForm) -> PanelistInput:
@@ -76,13 +73,9 @@ def _bind_errors(form: PanelistForm, errors: dict[str, str]) -> None:
 def panelists():
     """List the roster, active members first."""
     show = request.args.get("show", "active")
-    query = select(Panelist).order_by(col(Panelist.active).desc(), Panelist.id)
-    if show == "active":
-        query = query.where(Panelist.active)
-    elif show == "inactive":
-        query = query.where(~col(Panelist.active))
-    codes = {d.id: d for d in _departments()}
-    members = list(get_session().exec(query))
+    session = get_session()
+    codes = {d.id: d for d in departments(session=session)}
+    members = roster(session=session, show=show)
     return render_template(
         "admin/panelists.html", members=members, departments=codes, show=show, form=ActionForm()
     )
@@ -96,7 +89,7 @@ def panelist_form(panelist_id: int | None = None):
     panelist = _panelist_or_404(panelist_id) if panelist_id else None
     form = PanelistForm(obj=panelist if request.method == "GET" else None)
     form.affiliation.choices = [SelectChoice("", "—")] + [
-        SelectChoice(d.code, d.name) for d in _departments()
+        SelectChoice(d.code, d.name) for d in departments(session=session)
     ]
     if panelist is not None and request.method == "GET":
         department = (

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
-from .. import outbox
+from .. import audit, listing, outbox, panelists
 from ..audit import verify_chain
 from ..charts import bar_svg, series_csv
 from ..db import get_session
 from ..enums import AuditKind
 from ..exports import audit_jsonl
 from ..fairness import VERDICTS, draw_records, fairness_report
-from ..models import Appeal, AuditEvent, Panelist
+from ..listing import appeal_by_reference
+from ..models import Appeal
 from ..replay import replay_draw
 from ..stats import (
     appeals_per_month,
@@ -104,7 +105,7 @@ def fairness():
     session = get_session()
     records = draw_records(session=session, start=period.start, end=period.end)
     report = fairness_report(record for _appeal, record in records)
-    names = dict(session.exec(select(Panelist.id, Panelist.name)).all())
+    names = panelists.names(session=session)
     replays = [
         replay_draw(session=session, appeal=session.get(Appeal, appeal_id))
         for appeal_id, _record in records
@@ -126,19 +127,23 @@ def audit_events():
     """Browse the audit trail, newest first, filtered by kind, appeal and period."""
     period = period_from_request(default_days=30)
     session = get_session()
-    query = select(AuditEvent).where(AuditEvent.at >= period.start, AuditEvent.at < period.end)
     kind = request.args.get("kind", "")
-    if kind in {k.value for k in AuditKind}:
-        query = query.where(AuditEvent.kind == kind)
+    kind = kind if kind in {k.value for k in AuditKind} else ""
     reference = request.args.get("appeal", "").strip()
+    appeal_id = None
     if reference:
-        appeal_id = session.exec(select(Appeal.id).where(Appeal.reference == reference)).first()
-        query = query.where(AuditEvent.appeal_id == (appeal_id or -1))
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        appeal = appeal_by_reference(session=session, reference=reference)
+        appeal_id = appeal.id if appeal else -1  # an unknown reference matches nothing
     page = max(request.args.get("page", 1, type=int), 1)
-    events = session.exec(
-        query.order_by(col(AuditEvent.id).desc()).offset((page - 1) * AUDIT_PAGE).limit(AUDIT_PAGE)
-    ).all()
+    events, total = audit.search(
+        session=session,
+        start=period.start,
+        end=period.end,
+        kind=kind or None,
+        appeal_id=appeal_id,
+        page=page,
+        per_page=AUDIT_PAGE,
+    )
     return render_template(
         "admin/audit.html",
         events=events,
@@ -188,16 +193,8 @@ def outbox_problems():
     """List texts and webhooks that failed or are being retried, with attempts and errors."""
     session = get_session()
     messages = outbox.problems(session=session)
-    references = dict(
-        session.exec(
-            select(Appeal.id, Appeal.reference).where(
-                col(Appeal.id).in_({m.appeal_id for m in messages if m.appeal_id})
-            )
-        ).all()
-    )
-    failing = session.exec(
-        select(Panelist).where(col(Panelist.mobile_failing_since).is_not(None))
-    ).all()
+    references = listing.references(session=session, appeal_ids=[m.appeal_id for m in messages])
+    failing = panelists.failing_numbers(session=session)
     return render_template(
         "admin/outbox.html", messages=messages, references=references, failing=failing
     )

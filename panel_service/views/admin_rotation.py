@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlmodel import col, select
 
 from .. import timeutil
 from ..db import get_session
 from ..health import panel_health
-from ..models import Panelist
+from ..panelists import awaiting_activation
 from ..rotation import (
     RotationInvalid,
     category_balance,
@@ -64,9 +63,7 @@ def rotation():
             return redirect(url_for("admin.rotation"))
     health = panel_health(session=session)
     balance = category_balance(session=session)
-    inactive = session.exec(
-        select(Panelist).where(~col(Panelist.active), col(Panelist.retired_on).is_(None))
-    ).all()
+    inactive = awaiting_activation(session=session)
     return render_template(
         "admin/rotation.html",
         form=form,

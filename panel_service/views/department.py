@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
-from sqlmodel import select
 
 from .. import attachments
 from ..db import get_session
-from ..enums import AppealStatus, AssignmentState
+from ..enums import AppealStatus
 from ..extensions import csrf
 from ..listing import appeal_by_reference, find_appeals
-from ..models import Appeal, Assignment, Attachment, Department
-from ..outcomes import vote_counts
+from ..models import Appeal, Attachment, Department
+from ..outcomes import anonymous_opinions, vote_counts
 from . import appeal_form
 from .appeal_pages import PER_PAGE, filters_from_args, page_number, send_attachment
 
@@ -32,20 +31,6 @@ def _own_appeal(reference: str) -> Appeal:
     if appeal is None or appeal.department_id != current_user.department_id:
         abort(404)
     return appeal
-
-
-def _opinions(appeal: Appeal) -> list[tuple[str, str]]:
-    """The panel's votes and opinions, in an order that says nothing about who wrote them."""
-    rows = (
-        get_session()
-        .exec(
-            select(Assignment.vote, Assignment.opinion).where(
-                Assignment.appeal_id == appeal.id, Assignment.state == AssignmentState.VOTED
-            )
-        )
-        .all()
-    )
-    return sorted((str(v), o or "") for v, o in rows)
 
 
 @bp.get("/")
@@ -87,7 +72,7 @@ def appeal(reference: str):
         appeal=appeal,
         department=_own_department(),
         tally=vote_counts(session=session, appeal_id=appeal.id) if decided else None,
-        opinions=_opinions(appeal) if decided else [],
+        opinions=anonymous_opinions(session=session, appeal_id=appeal.id) if decided else [],
         files=attachments.for_appeal(session=session, appeal_id=appeal.id),
     )
 

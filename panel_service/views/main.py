@@ -1,12 +1,12 @@
 """The landing page."""
 
 from flask import Blueprint, current_app, jsonify, render_template
-from sqlmodel import func, select
 
 from .. import timeutil
 from ..db import get_session
 from ..enums import AppealStatus
-from ..models import Appeal, Panelist
+from ..listing import count_with_status
+from ..panelists import count_active
 from ..readiness import readiness
 
 bp = Blueprint("main", __name__)
@@ -16,10 +16,8 @@ bp = Blueprint("main", __name__)
 def index():
     """Show what the service is and how busy the panel is."""
     session = get_session()
-    open_appeals = session.exec(
-        select(func.count()).select_from(Appeal).where(Appeal.status == AppealStatus.OPEN)
-    ).one()
-    active = session.exec(select(func.count()).select_from(Panelist).where(Panelist.active)).one()
+    open_appeals = count_with_status(session=session, status=AppealStatus.OPEN)
+    active = count_active(session=session)
     return render_template("index.html", open_appeals=open_appeals, active_panelists=active)
 
 
