@@ -1,4 +1,4 @@
-"""Creating and withdrawing appeals."""
+"""Submitting an appeal: its fields checked, its row stored, its panel drawn."""
 
 from __future__ import annotations
 
@@ -9,17 +9,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from . import audit, outbox, webhooks
-from .draw import draw_panel
-from .enums import (
-    LIVE_APPEAL_STATUSES,
-    AppealStatus,
-    AssignmentState,
-    AuditKind,
-    MessageKind,
-)
-from .models import Appeal, Assignment, Department
-from .replacement import revoke_link
+from . import audit
+from .enums import LIVE_APPEAL_STATUSES, AuditKind, Refusal
+from .lifecycle import draw_panel
+from .models import Appeal, Department
+from .refusals import Invalid, Refused
 from .rules import PanelRules
 
 # Field limits shared by the form, the API and the CLI.
@@ -33,19 +27,15 @@ TEXT_LIMITS = {
 REPEAT_CALLS_RANGE = (2, 999)  # "一人多次": a repeat caller has called at least twice
 
 
-class AppealInvalid(Exception):
+class AppealInvalid(Invalid):
     """Field-by-field problems with an appeal's input."""
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
-
-class DuplicateAppeal(Exception):
+class DuplicateAppeal(Refused):
     """The work order already has a live appeal."""
 
     def __init__(self, reference: str | None):
-        super().__init__(f"the work order already has a live appeal ({reference})")
+        super().__init__(Refusal.DUPLICATE_APPEAL, reference=reference)
         self.reference = reference
 
 
@@ -62,17 +52,17 @@ class AppealInput:
 
 def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
     """Check every field; return the department and cleaned values or raise AppealInvalid."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Refusal] = {}
     cleaned: dict = {}
     for name, (low, high) in TEXT_LIMITS.items():
         value = getattr(data, name)
         value = value.strip() if isinstance(value, str) else None
         if not value:
-            errors[name] = "required"
+            errors[name] = Refusal.REQUIRED
         elif len(value) > high or len(value) < low:
-            errors[name] = f"must be at most {high} characters"
+            errors[name] = Refusal.TOO_LONG
         elif "\x00" in value:
-            errors[name] = "contains a null character"
+            errors[name] = Refusal.NULL_CHARACTER
         else:
             cleaned[name] = value
     try:
@@ -80,21 +70,21 @@ def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
         if isinstance(data.repeat_calls, bool):
             raise ValueError
     except (TypeError, ValueError):
-        errors["repeat_calls"] = "must be a whole number"
+        errors["repeat_calls"] = Refusal.NOT_A_WHOLE_NUMBER
     else:
         low, high = REPEAT_CALLS_RANGE
         if not low <= repeat <= high:
-            errors["repeat_calls"] = f"must be between {low} and {high}"
+            errors["repeat_calls"] = Refusal.OUT_OF_RANGE
         cleaned["repeat_calls"] = repeat
     department = None
     if not isinstance(data.department, str) or not data.department.strip():
-        errors["department"] = "required"
+        errors["department"] = Refusal.REQUIRED
     else:
         department = session.exec(
             select(Department).where(Department.code == data.department.strip())
         ).first()
         if department is None:
-            errors["department"] = "unknown department"
+            errors["department"] = Refusal.UNKNOWN_DEPARTMENT
     if errors:
         raise AppealInvalid(errors)
     return department, cleaned
@@ -156,46 +146,5 @@ def create_appeal(
             "deadline": appeal.deadline.isoformat(),
         },
     )
-    seats = draw_panel(session=session, appeal=appeal, rules=rules, now=now, seed=seed)
-    outbox.queue_for_seats(session=session, assignments=seats, kind=MessageKind.INVITATION, now=now)
+    draw_panel(session=session, appeal=appeal, rules=rules, now=now, seed=seed)
     return appeal
-
-
-def withdraw_appeal(
-    *, session: Session, appeal: Appeal, reason: str, actor: str, now: datetime
-) -> list[Assignment]:
-    """Withdraw an open or stalled appeal; revoke pending links and tell those panelists."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise AppealInvalid({"reason": "required"})
-    session.refresh(appeal, with_for_update={"key_share": True})
-    if appeal.status not in (AppealStatus.OPEN, AppealStatus.STALLED):
-        raise AppealInvalid({"status": f"a {appeal.status} appeal cannot be withdrawn"})
-    appeal.status = AppealStatus.WITHDRAWN
-    appeal.withdrawn_reason = reason
-    session.add(appeal)
-    pending = session.exec(
-        select(Assignment).where(
-            Assignment.appeal_id == appeal.id, Assignment.state == AssignmentState.PENDING
-        )
-    ).all()
-    for assignment in pending:
-        assignment.state = AssignmentState.CLOSED
-        assignment.closed_at = now
-        revoke_link(
-            session=session, assignment=assignment, reason="withdrawn", actor=actor, now=now
-        )
-    audit.record(
-        session=session,
-        kind=AuditKind.WITHDRAWAL,
-        actor=actor,
-        appeal_id=appeal.id,
-        now=now,
-        data={"reason": reason, "closed": [a.id for a in pending]},
-    )
-    outbox.queue_for_seats(
-        session=session, assignments=pending, kind=MessageKind.WITHDRAWN_NOTICE, now=now
-    )
-    webhooks.queue_outcome(session=session, appeal=appeal, now=now)
-    session.flush()
-    return list(pending)

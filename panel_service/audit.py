@@ -1,4 +1,13 @@
-"""The audit trail: append-only events, each chained to the one before by SHA-256."""
+"""The audit trail: append-only events in hash chains, one per appeal and one for membership.
+
+Each event names its chain and its position in it (``seq``, from 1) and carries the hash of
+the event before it in that chain (``GENESIS_HASH`` for the first). An appeal's chain is
+appended only by a transaction that holds the appeal's row lock (the lifecycle's order), so
+votes on different appeals never wait for each other; events about members, users and keys
+join the ``membership`` chain, whose head row is its lock, taken last. ``audit_chain`` keeps
+every chain's length and head, so a deleted tail is noticed. Events recorded before
+revision 0006 stay, hashes and all, as the closed chain ``legacy`` (the old formula).
+"""
 
 from __future__ import annotations
 
@@ -10,14 +19,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from .db import is_postgres
 from .enums import AuditKind
-from .models import AuditEvent
+from .models import AuditChain, AuditEvent
 from .timeutil import now as clock_now
 
 GENESIS_HASH = "0" * 64
-# Any constant works; it names the one advisory lock that serializes appends on PostgreSQL.
-_CHAIN_LOCK_KEY = 0x50414E454C  # "PANEL"
+MEMBERSHIP_CHAIN = "membership"
+LEGACY_CHAIN = "legacy"
 
 
 def canonical_json(data: dict) -> str:
@@ -25,31 +33,78 @@ def canonical_json(data: dict) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def chain_of(appeal_id: int | None) -> str:
+    """The chain an event joins: its appeal's, or the membership chain."""
+    return MEMBERSHIP_CHAIN if appeal_id is None else f"appeal:{appeal_id}"
+
+
 def event_hash(
-    *, prev_hash: str, at: datetime, kind: str, appeal_id: int | None, actor: str, data: str
+    *,
+    chain: str,
+    seq: int,
+    prev_hash: str,
+    at: datetime,
+    kind: str,
+    appeal_id: int | None,
+    actor: str,
+    data: str,
 ) -> str:
-    """SHA-256 over an event's content and its predecessor's hash."""
-    content = canonical_json(
-        {
-            "prev": prev_hash,
-            "at": at.isoformat(timespec="microseconds"),
-            "kind": str(kind),
-            "appeal": appeal_id,
-            "actor": actor,
-            "data": data,
-        }
+    """SHA-256 over the canonical JSON of an event, its place and its predecessor's hash."""
+    fields = {
+        "prev": prev_hash,
+        "at": at.isoformat(timespec="microseconds"),
+        "kind": str(kind),
+        "appeal": appeal_id,
+        "actor": actor,
+        "data": data,
+    }
+    if chain != LEGACY_CHAIN:  # the formula before 0006 had no chain or position
+        fields.update(chain=chain, seq=seq)
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+def hash_of(event: AuditEvent) -> str:
+    """What the event's hash must be, from its stored content."""
+    return event_hash(
+        chain=event.chain,
+        seq=event.seq,
+        prev_hash=event.prev_hash,
+        at=event.at,
+        kind=event.kind,
+        appeal_id=event.appeal_id,
+        actor=event.actor,
+        data=event.data,
     )
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def lock_chain(session: Session) -> None:
-    """Take the chain's lock now, before any row lock (PostgreSQL; held until commit).
+def _head(session: Session, chain: str) -> AuditChain:
+    """The chain's head row, locked until commit (created for a new chain)."""
+    head = session.exec(
+        select(AuditChain)
+        .where(AuditChain.name == chain)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if head is None:
+        # A chain's first event (a new appeal's, under its lock). Two first events of the
+        # membership chain could meet only on an empty database: let one insert win.
+        session.execute(
+            _insert_ignoring_conflicts(session).values(
+                name=chain, length=0, head_hash=GENESIS_HASH
+            )
+        )
+        head = session.exec(
+            select(AuditChain).where(AuditChain.name == chain).with_for_update()
+        ).one()
+    return head
 
-    A transaction that locks a row and only then records an event could wait for the
-    chain while the chain's holder waits for that row (a vote closing the other seats).
-    """
-    if is_postgres(session):
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+
+def _insert_ignoring_conflicts(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(AuditChain).on_conflict_do_nothing(index_elements=["name"])
 
 
 def record(
@@ -61,25 +116,29 @@ def record(
     appeal_id: int | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction."""
-    # Two transactions must not both extend the same tail; hold the chain until commit.
-    lock_chain(session)
-    last = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-    prev_hash = last or GENESIS_HASH
+    """Append one event to its chain in the caller's transaction.
+
+    An appeal's event must be recorded while holding that appeal's row lock (every
+    lifecycle transition does); a membership event last in its transaction.
+    """
+    chain = chain_of(appeal_id)
+    head = _head(session, chain)
     at = now or clock_now()
     payload = canonical_json(data or {})
     event = AuditEvent(
+        chain=chain,
+        seq=head.length + 1,
         at=at,
         kind=kind,
         appeal_id=appeal_id,
         actor=actor,
         data=payload,
-        prev_hash=prev_hash,
-        hash=event_hash(
-            prev_hash=prev_hash, at=at, kind=kind, appeal_id=appeal_id, actor=actor, data=payload
-        ),
+        prev_hash=head.head_hash,
+        hash="",
     )
-    session.add(event)
+    event.hash = hash_of(event)
+    head.length, head.head_hash = event.seq, event.hash
+    session.add_all([event, head])
     session.flush()
     return event
 
@@ -87,41 +146,73 @@ def record(
 @dataclass
 class ChainReport:
     checked: int
+    chains: int = 0
     first_broken_id: int | None = None
+    chain: str | None = None
     problem: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.first_broken_id is None
+        return self.problem is None
 
 
-def verify_chain(*, session: Session, batch: int = 1000) -> ChainReport:
-    """Walk the chain in order and name the first row whose link or hash is wrong."""
-    prev_hash = GENESIS_HASH
-    checked = 0
-    last_id = 0
+def verify_chain(*, session: Session, batch: int = 5000) -> ChainReport:
+    """Walk every chain in order; name the first event whose place, link or hash is wrong.
+
+    Also checks each chain's recorded head: a chain that ends before its recorded length,
+    or events of a chain nobody recorded, are reported too.
+    """
+    heads = {c.name: c for c in session.exec(select(AuditChain))}
+    checked, seen = 0, 0
+    current, expected_seq, prev_hash = None, 1, GENESIS_HASH
+    key: tuple[str, int] = ("", 0)
+
+    def close(chain: str | None, length: int, last_hash: str) -> str | None:
+        if chain is None:
+            return None
+        head = heads.pop(chain, None)
+        if head is None:
+            return "belongs to a chain with no recorded head"
+        if (head.length, head.head_hash) != (length, last_hash):
+            return f"chain {chain} ends at event {length}, its head says {head.length}"
+        return None
+
     while True:
         rows = session.exec(
-            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+            select(AuditEvent)
+            .where(sa.tuple_(AuditEvent.chain, AuditEvent.seq) > sa.tuple_(*key))
+            .order_by(AuditEvent.chain, AuditEvent.seq)
+            .limit(batch)
         ).all()
-        if not rows:
-            return ChainReport(checked=checked)
         for row in rows:
+            if row.chain != current:
+                problem = close(current, expected_seq - 1, prev_hash)
+                if problem:
+                    return ChainReport(checked, seen, row.id, current, problem)
+                current, expected_seq, prev_hash, seen = row.chain, 1, GENESIS_HASH, seen + 1
+            if row.seq != expected_seq:
+                return ChainReport(
+                    checked, seen, row.id, row.chain, "an event is missing before it"
+                )
             if row.prev_hash != prev_hash:
-                return ChainReport(checked, row.id, "does not link to the previous event")
-            expected = event_hash(
-                prev_hash=row.prev_hash,
-                at=row.at,
-                kind=row.kind,
-                appeal_id=row.appeal_id,
-                actor=row.actor,
-                data=row.data,
-            )
-            if expected != row.hash:
-                return ChainReport(checked, row.id, "content does not match its hash")
-            prev_hash = row.hash
-            checked += 1
-            last_id = row.id
+                return ChainReport(
+                    checked, seen, row.id, row.chain, "does not link to the previous event"
+                )
+            if hash_of(row) != row.hash:
+                return ChainReport(
+                    checked, seen, row.id, row.chain, "content does not match its hash"
+                )
+            prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+        if len(rows) < batch:
+            break
+        key = (rows[-1].chain, rows[-1].seq)
+    problem = close(current, expected_seq - 1, prev_hash)
+    if problem:
+        return ChainReport(checked, seen, None, current, problem)
+    for name, head in sorted(heads.items()):
+        if head.length:
+            return ChainReport(checked, seen, None, name, f"chain {name} has lost all its events")
+    return ChainReport(checked, seen)
 
 
 def events_for(*, session: Session, appeal_id: int) -> list[AuditEvent]:

@@ -1,22 +1,28 @@
-"""The deadline sweep: remind non-voters before their deadline, replace them after it.
+"""The worker's sweep: remind non-voters, replace them after their deadline, and hand on
+seats whose holders may no longer sit.
 
 A *replacement round* is one deadline passing with non-responders on the appeal: every
 seat that expired at that deadline is replaced together. After
 ``rules.max_replacement_rounds`` rounds, or when the candidate order runs out of eligible
-panelists, the appeal is ``stalled`` for staff to resolve. The worker runs the sweep on
-every loop; each function leaves the commit to the caller.
+panelists, the appeal is ``stalled`` for staff to resolve (``lifecycle.expire_seats``).
+
+The sweep also finds pending seats whose holder may no longer keep them (suspended,
+retired, a failing number, a conflict, the quota broken). Admin changes re-check the
+member's seats at once; a draw that read a member just before such a change committed can
+still seat them, and the sweep hands that seat on. Each function leaves the commit to the
+caller; the worker runs one short transaction per appeal.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, func, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, or_, select
 
-from . import audit, outbox, webhooks
-from .enums import AppealStatus, AssignmentState, AuditKind, MessageKind
-from .models import Appeal, Assignment, OutboxMessage
-from .replacement import revoke_link, vacate_and_replace
+from . import lifecycle, outbox
+from .enums import AppealStatus, AssignmentState, MessageKind, PanelistCategory
+from .models import Appeal, Assignment, OutboxMessage, Panelist
 from .rules import PanelRules
 
 
@@ -39,14 +45,14 @@ def queue_reminders(*, session: Session, rules: PanelRules, now: datetime) -> li
     candidates = session.exec(
         _pending_on_open_appeals()
         .where(Assignment.deadline > now, Assignment.deadline <= now + rules.reminder_lead)
-        .order_by(Assignment.id)
+        .order_by(Assignment.appeal_id, Assignment.id)
     ).all()
     reminded = []
-    for seat in candidates:
-        # Lock the appeal so that two workers sweeping at once queue one reminder, not two.
-        appeal = session.get(Appeal, seat.appeal_id, with_for_update={"key_share": True})
-        session.refresh(seat)
-        if appeal.status != AppealStatus.OPEN or seat.state != AssignmentState.PENDING:
+    for candidate in candidates:
+        # Under the appeal's lock, so that two workers sweeping at once queue one reminder.
+        locked = lifecycle.lock(session, candidate.appeal_id)
+        seat = locked.seat(candidate.id)
+        if locked.appeal.status != AppealStatus.OPEN or seat.state != AssignmentState.PENDING:
             continue
         if session.exec(_reminded(seat.id)).first() is not None:
             continue
@@ -79,17 +85,43 @@ def appeals_past_deadline(*, session: Session, now: datetime) -> list[int]:
     )
 
 
-def replacement_rounds(*, session: Session, appeal_id: int) -> int:
-    """Deadline rounds so far: distinct deadlines at which a non-responder was replaced."""
-    return session.exec(
-        select(func.count(func.distinct(Assignment.deadline))).where(
-            Assignment.appeal_id == appeal_id,
-            Assignment.state == AssignmentState.REPLACED,
-            # Seats replaced for a bad number or a recusal were closed before their deadline.
-            col(Assignment.closed_at).is_not(None),
-            col(Assignment.closed_at) >= Assignment.deadline,
+def appeals_to_recheck(*, session: Session, rules: PanelRules) -> list[int]:
+    """Ids of live appeals with a pending seat its holder may no longer keep."""
+    live = col(Appeal.status).in_(lifecycle.LIVE)
+    ineligible = session.exec(
+        select(Assignment.appeal_id)
+        .join(Appeal, col(Appeal.id) == Assignment.appeal_id)
+        .join(Panelist, col(Panelist.id) == Assignment.panelist_id)
+        .where(
+            live,
+            Assignment.state == AssignmentState.PENDING,
+            or_(
+                ~col(Panelist.active),
+                col(Panelist.pledge_signed_on).is_(None),
+                col(Panelist.mobile_failing_since).is_not(None),
+                Panelist.affiliation_id == Appeal.department_id,
+            ),
         )
-    ).one()
+        .distinct()
+    ).all()
+    over_quota = session.exec(
+        select(Assignment.appeal_id)
+        .join(Appeal, col(Appeal.id) == Assignment.appeal_id)
+        .join(Panelist, col(Panelist.id) == Assignment.panelist_id)
+        .where(
+            live,
+            col(Assignment.state).in_((AssignmentState.PENDING, AssignmentState.VOTED)),
+            Panelist.category == PanelistCategory.GOVERNMENT,
+        )
+        .group_by(Assignment.appeal_id)
+        .having(
+            sa.and_(
+                func.count() > rules.government_quota,
+                func.sum(sa.case((Assignment.state == AssignmentState.PENDING, 1), else_=0)) > 0,
+            )
+        )
+    ).all()
+    return sorted(set(ineligible) | set(over_quota))
 
 
 def settle_expired(
@@ -99,61 +131,11 @@ def settle_expired(
 
     Returns the substitutes' assignments (each already has its invitation queued).
     """
-    appeal = session.get(Appeal, appeal_id, with_for_update={"key_share": True})
-    if appeal.status != AppealStatus.OPEN:
-        return []
-    expired = session.exec(
-        select(Assignment)
-        .where(
-            Assignment.appeal_id == appeal_id,
-            Assignment.state == AssignmentState.PENDING,
-            Assignment.deadline <= now,
-        )
-        .order_by(Assignment.id)
-    ).all()
-    if not expired:
-        return []
-    if replacement_rounds(session=session, appeal_id=appeal_id) >= rules.max_replacement_rounds:
-        _stall(session=session, appeal=appeal, expired=expired, now=now)
-        return []
-    substitutes = []
-    for seat in expired:
-        if appeal.status != AppealStatus.OPEN:
-            # The previous seat exhausted the candidate order and stalled the appeal.
-            _close(session=session, seat=seat, now=now)
-            continue
-        substitute = vacate_and_replace(
-            session=session,
-            assignment=seat,
-            state=AssignmentState.REPLACED,
-            reason="no_response",
-            actor="system",
-            rules=rules,
-            now=now,
-        )
-        if substitute is not None:
-            substitutes.append(substitute)
-    return substitutes
+    return lifecycle.expire_seats(session=session, appeal_id=appeal_id, rules=rules, now=now)
 
 
-def _stall(*, session: Session, appeal: Appeal, expired, now: datetime) -> None:
-    for seat in expired:
-        _close(session=session, seat=seat, now=now)
-    appeal.status = AppealStatus.STALLED
-    session.add(appeal)
-    audit.record(
-        session=session,
-        kind=AuditKind.STALLED,
-        actor="system",
-        appeal_id=appeal.id,
-        now=now,
-        data={"reason": "max_replacement_rounds", "expired": [s.id for s in expired]},
+def recheck(*, session: Session, appeal_id: int, rules: PanelRules, now: datetime) -> list:
+    """Hand on the appeal's pending seats whose holders may no longer keep them."""
+    return lifecycle.recheck_seats(
+        session=session, appeal_id=appeal_id, actor=lifecycle.SYSTEM, rules=rules, now=now
     )
-    webhooks.queue_outcome(session=session, appeal=appeal, now=now)
-    session.flush()
-
-
-def _close(*, session: Session, seat: Assignment, now: datetime) -> None:
-    seat.state = AssignmentState.CLOSED
-    seat.closed_at = now
-    revoke_link(session=session, assignment=seat, reason="no_response", actor="system", now=now)

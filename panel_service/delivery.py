@@ -13,16 +13,10 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from . import audit, outbox
-from .enums import (
-    AppealStatus,
-    AssignmentState,
-    AuditKind,
-    DeliveryStatus,
-    OutboxStatus,
-)
-from .models import Appeal, Assignment, OutboxMessage, Panelist
-from .replacement import vacate_and_replace
+from . import outbox
+from .enums import DeliveryStatus, OutboxStatus
+from .models import Assignment, OutboxMessage
+from .panelists import mark_number_failing
 from .rules import PanelRules
 from .sms.base import Outgoing, SmsFailure
 from .sms.twilio_backend import is_permanent_code
@@ -74,45 +68,22 @@ def record_send(
 
 def number_failed(
     *, session: Session, message: OutboxMessage, error: str, rules: PanelRules, now: datetime
-) -> Assignment | None:
-    """Fail the message for good, mark the mobile failing and replace the pending seat.
-
-    Returns the substitute's assignment, if one was seated.
-    """
+) -> None:
+    """Fail the message for good and mark its panelist's mobile failing: every pending
+    seat of theirs goes to the next candidate (the caller holds the message's row lock)."""
     message.status = OutboxStatus.FAILED
     message.last_error = error[:500]
     message.claimed_until = None
     message.updated_at = now
     session.add(message)
     if message.assignment_id is None:
-        return None
+        return
     seat = session.get(Assignment, message.assignment_id)
-    panelist = session.get(Panelist, seat.panelist_id, with_for_update=True)
-    if panelist.mobile_failing_since is None:
-        panelist.mobile_failing_since = now
-        session.add(panelist)
-        audit.record(
-            session=session,
-            kind=AuditKind.PANELIST_CHANGED,
-            actor="system",
-            appeal_id=seat.appeal_id,
-            now=now,
-            data={"panelist": panelist.id, "mobile_failing": True, "error": error[:100]},
-        )
-    log.warning(
-        "mobile marked failing", extra={"panelist_id": panelist.id, "message_id": message.id}
+    mark_number_failing(
+        session=session, panelist_id=seat.panelist_id, error=error, rules=rules, now=now
     )
-    appeal = session.get(Appeal, seat.appeal_id)
-    if appeal.status != AppealStatus.OPEN or seat.state != AssignmentState.PENDING:
-        return None
-    return vacate_and_replace(
-        session=session,
-        assignment=seat,
-        state=AssignmentState.REPLACED,
-        reason="mobile_failing",
-        actor="system",
-        rules=rules,
-        now=now,
+    log.warning(
+        "mobile marked failing", extra={"panelist_id": seat.panelist_id, "message_id": message.id}
     )
 
 

@@ -48,9 +48,81 @@ class AuditKind(StrEnum):
     DECISION = "appeal.decided"
     WITHDRAWAL = "appeal.withdrawn"
     STALLED = "appeal.stalled"
+    SEAT_CLOSED = "seat.closed"  # a pending seat closed without a substitute
     PANELIST_ADDED = "panelist.added"
     PANELIST_CHANGED = "panelist.changed"
     DEPARTMENT_ADDED = "department.added"
+
+
+class SeatReason(StrEnum):
+    """Why a seat was given up or closed (stored on the seat and in the audit)."""
+
+    RECUSED = "recused"
+    NO_RESPONSE = "no_response"
+    MOBILE_FAILING = "mobile_failing"
+    SUSPENDED = "panelist_suspended"
+    RETIRED = "panelist_retired"
+    INACTIVE = "inactive"  # found suspended or retired after the seat was taken
+    CONFLICT = "conflict"  # now affiliated with the appealing department
+    QUOTA = "quota"  # the panel now has more government staff than the quota allows
+    NO_PLEDGE = "no_pledge"
+    DECIDED = "decided"  # the panel decided before this seat voted
+    WITHDRAWN = "withdrawn"
+
+
+class StallReason(StrEnum):
+    NO_SUBSTITUTE = "no_substitute"  # the candidate order ran out
+    MAX_REPLACEMENT_ROUNDS = "max_replacement_rounds"
+
+
+class PassOver(StrEnum):
+    """Why a candidate in the published order was passed over by a draw or replacement."""
+
+    INACTIVE = "inactive"
+    OUT_OF_TERM = "out_of_term"
+    NO_PLEDGE = "no_pledge"
+    MOBILE_FAILING = "mobile_failing"
+    CONFLICT = "conflict"
+    QUOTA = "quota"
+    ALREADY_ON_APPEAL = "already_on_appeal"
+    DELETED = "deleted"
+
+
+class Refusal(StrEnum):
+    """Why the domain refused an operation or a field; the views word it (zh and en)."""
+
+    # A seat or an appeal that cannot take this step (any order of arrival).
+    ALREADY_VOTED = "already_voted"
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+    STALLED = "stalled"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+    NOT_WITHDRAWABLE = "not_withdrawable"
+    NOT_ENOUGH_PANELISTS = "not_enough_panelists"
+    DUPLICATE_APPEAL = "duplicate_appeal"
+    # Membership.
+    RETIRED = "retired"
+    ALREADY_ACTIVE = "already_active"
+    ALREADY_RETIRED = "already_retired"
+    UNKNOWN_PANELIST = "unknown_panelist"
+    RETIRE_AND_ACTIVATE = "retire_and_activate"
+    # Fields.
+    REQUIRED = "required"
+    NOT_A_STRING = "not_a_string"
+    TOO_LONG = "too_long"
+    OPINION_LENGTH = "opinion_length"
+    INVALID_VOTE = "invalid_vote"
+    NOT_A_WHOLE_NUMBER = "not_a_whole_number"
+    OUT_OF_RANGE = "out_of_range"
+    NULL_CHARACTER = "null_character"
+    UNKNOWN_DEPARTMENT = "unknown_department"
+    NOT_A_PHONE_NUMBER = "not_a_phone_number"
+    NOT_A_MOBILE_NUMBER = "not_a_mobile_number"
+    MOBILE_TAKEN = "mobile_taken"
+    UNKNOWN_CATEGORY = "unknown_category"
+    NOT_A_DATE = "not_a_date"
+    TERM_ENDS_BEFORE_START = "term_ends_before_start"
 
 
 # Appeals in these states block a new appeal on the same work order: a decision is final,

@@ -18,6 +18,7 @@ from .enums import (
     OutboxStatus,
     PanelistCategory,
     Role,
+    SeatReason,
     VoteChoice,
 )
 from .timeutil import UTCDateTime, now
@@ -119,20 +120,35 @@ class Assignment(SQLModel, table=True):
     pledge_confirmed_at: datetime | None = _ts()
     voted_at: datetime | None = _ts()
     closed_at: datetime | None = _ts()
+    # Why the seat was given up or closed (SeatReason); None while pending or voted.
+    closed_reason: SeatReason | None = Field(default=None, sa_type=sa.String(32))
 
 
-# Append-only, hash-chained record of every step; see audit.py.
+# Append-only record of every step, in hash chains: one per appeal, one for membership;
+# see audit.py.
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
+    __table_args__ = (sa.UniqueConstraint("chain", "seq", name="uq_audit_event_chain_seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    chain: str = Field(sa_type=sa.String(40))  # "appeal:<id>", "membership" or "legacy"
+    seq: int  # 1, 2, 3, ... within the chain
     at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
     kind: AuditKind = Field(sa_type=sa.String(32), index=True)
     appeal_id: int | None = Field(default=None, foreign_key="appeal.id", index=True)
     actor: str = Field(sa_type=sa.String(100))
     data: str = Field(sa_type=sa.Text())  # canonical JSON, hashed as stored
-    prev_hash: str = Field(sa_type=sa.String(64), unique=True)
+    prev_hash: str = Field(sa_type=sa.String(64))
     hash: str = Field(sa_type=sa.String(64), unique=True)
+
+
+# The head of one audit chain: its length and last hash. The row is the chain's lock.
+class AuditChain(SQLModel, table=True):
+    __tablename__ = "audit_chain"
+
+    name: str = Field(sa_type=sa.String(40), primary_key=True)
+    length: int = 0
+    head_hash: str = Field(sa_type=sa.String(64))
 
 
 # One message to send (an SMS now, an outcome webhook later), written in the same

@@ -22,10 +22,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, and_, col, or_, select
 
-from . import links, messages
+from . import links, messages, seating
 from .enums import (
-    AppealStatus,
-    AssignmentState,
     DeliveryStatus,
     MessageKind,
     OutboxChannel,
@@ -170,10 +168,14 @@ def _unwanted(*, session: Session, message: OutboxMessage, now: datetime) -> str
     seat = session.get(Assignment, message.assignment_id)
     if message.kind in SEAT_MESSAGES:
         appeal = session.get(Appeal, seat.appeal_id)
-        if appeal.status != AppealStatus.OPEN or seat.state != AssignmentState.PENDING:
-            return f"seat is {seat.state} on a {appeal.status} appeal"
-        if now >= seat.deadline:
-            return "the seat's deadline has passed"
+        refused = seating.refusal(appeal, seat, now)
+        if refused is not None:
+            return f"the seat cannot vote: {refused}"
+        holder = session.get(Panelist, seat.panelist_id)
+        problem = seating.holder_problem(holder, department_id=appeal.department_id)
+        if problem is not None:
+            # The worker's sweep hands the seat on; its holder is not to be invited.
+            return f"the holder may no longer sit: {problem}"
     if message.kind == MessageKind.WITHDRAWN_NOTICE and not _was_invited(session, seat.id):
         return "the panelist was never invited"
     return None

@@ -8,19 +8,17 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from .draw import eligible_panelists
-from .enums import PanelistCategory
+from .enums import PanelistCategory, Refusal
 from .health import PanelistHealth
-from .models import Assignment, Department, Panelist
-from .panelists import PanelistInvalid, reinstate_panelist, retire_panelist
+from .lifecycle import SeatChange
+from .models import Department, Panelist
+from .panelists import ACTIVATED, RETIRED, change_membership
+from .refusals import Refused
 from .rules import PanelRules
+from .seating import eligible_panelists
 
 TERM_WARNING = timedelta(days=60)
 MIN_PER_CATEGORY = 3  # below this a category's voice on the panel is too thin
-
-
-class RotationInvalid(Exception):
-    """The rotation names panelists that cannot be rotated that way."""
 
 
 @dataclass
@@ -95,10 +93,10 @@ def rotate(
     actor: str,
     rules: PanelRules,
     now: datetime,
-) -> list[Assignment | None]:
-    """Retire some members and activate others in one step; returns the replacement seats."""
+) -> list[SeatChange]:
+    """Retire some members and activate others in one step; returns the seats handed on."""
     if set(retire_ids) & set(activate_ids):
-        raise RotationInvalid("a panelist cannot be retired and activated at once")
+        raise Refused(Refusal.RETIRE_AND_ACTIVATE)
     members = {
         p.id: p
         for p in session.exec(
@@ -107,18 +105,7 @@ def rotate(
     }
     missing = set(retire_ids + activate_ids) - set(members)
     if missing:
-        raise RotationInvalid(f"unknown panelists: {sorted(missing)}")
-    replacements: list[Assignment | None] = []
-    try:
-        for pid in retire_ids:
-            if not members[pid].active and members[pid].retired_on is not None:
-                raise RotationInvalid(f"panelist {pid} is already retired")
-            replacements += retire_panelist(
-                session=session, panelist=members[pid], actor=actor, rules=rules, now=now
-            )
-        for pid in activate_ids:
-            reinstate_panelist(session=session, panelist=members[pid], actor=actor, now=now)
-    except PanelistInvalid as exc:
-        raise RotationInvalid(f"panelist {pid}: {next(iter(exc.errors.values()))}") from None
-    session.flush()
-    return replacements
+        raise Refused(Refusal.UNKNOWN_PANELIST, panelists=sorted(missing))
+    changes = [(members[pid], RETIRED) for pid in retire_ids]
+    changes += [(members[pid], ACTIVATED) for pid in activate_ids]
+    return change_membership(session=session, changes=changes, actor=actor, rules=rules, now=now)

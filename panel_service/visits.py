@@ -1,4 +1,7 @@
-"""What a panelist does on their link besides voting: open it, take the pledge, recuse."""
+"""What a panelist's visit records besides a vote: the first opening and the pledge.
+
+Both are once-only times on the seat; neither changes the seat's state (``lifecycle`` does).
+"""
 
 from __future__ import annotations
 
@@ -8,32 +11,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from . import audit
-from .enums import AssignmentState, AuditKind
+from .enums import AuditKind
+from .lifecycle import lock_appeal
 from .models import Assignment
-from .replacement import vacate_and_replace
-from .rules import PanelRules
-from .voting import VoteRefused, lock_open_seat
-
-RECUSAL_NOTE_MAX = 500
-
-
-class VisitRefused(Exception):
-    """The step is not possible on this assignment; ``reason`` says why in one word."""
-
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
-
-
-def _actor(assignment: Assignment) -> str:
-    return f"panelist:{assignment.panelist_id}"
 
 
 def _stamp_once(
     *, session: Session, assignment: Assignment, column, kind: AuditKind, now: datetime
 ) -> bool:
-    """Set a once-only time on the assignment and audit it; False if it was already set."""
-    audit.lock_chain(session)  # before the row lock: see audit.lock_chain
+    """Set a once-only time on the seat and audit it; False if it was already set."""
+    lock_appeal(session, assignment.appeal_id)  # the lifecycle's order: appeal, seat, audit
     # A conditional update, so two requests arriving together record one event.
     result = session.execute(
         sa.update(Assignment)
@@ -46,7 +33,7 @@ def _stamp_once(
     audit.record(
         session=session,
         kind=kind,
-        actor=_actor(assignment),
+        actor=f"panelist:{assignment.panelist_id}",
         appeal_id=assignment.appeal_id,
         now=now,
         data={"assignment": assignment.id},
@@ -92,38 +79,4 @@ def confirm_pledge(*, session: Session, assignment: Assignment, now: datetime) -
         column=Assignment.pledge_confirmed_at,
         kind=AuditKind.PLEDGE_CONFIRMED,
         now=now,
-    )
-
-
-def recuse(
-    *,
-    session: Session,
-    assignment: Assignment,
-    note: str | None,
-    rules: PanelRules,
-    now: datetime,
-) -> Assignment | None:
-    """Close the panelist's seat at their request and seat the next substitute.
-
-    Returns the substitute's assignment (None when the appeal stalled). Raises VisitRefused.
-    """
-    text = (note or "").strip() or None
-    if text is not None and len(text) > RECUSAL_NOTE_MAX:
-        raise VisitRefused(
-            "note_length", f"the reason must be at most {RECUSAL_NOTE_MAX} characters"
-        )
-    # The same lock and checks as a vote, so a recusal and a vote never cross.
-    try:
-        lock_open_seat(session=session, assignment=assignment, now=now)
-    except VoteRefused as exc:
-        raise VisitRefused(exc.reason, str(exc)) from None
-    return vacate_and_replace(
-        session=session,
-        assignment=assignment,
-        state=AssignmentState.RECUSED,
-        reason="recused",
-        actor=_actor(assignment),
-        rules=rules,
-        now=now,
-        note=text,
     )

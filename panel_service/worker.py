@@ -66,6 +66,14 @@ class Worker:
             if purged:
                 report.counts["idempotency keys forgotten"] += purged
             appeal_ids = deadlines.appeals_past_deadline(session=session, now=timeutil.now())
+            recheck_ids = deadlines.appeals_to_recheck(session=session, rules=self.rules)
+        for appeal_id in recheck_ids:
+            with self._session() as session:
+                changes = deadlines.recheck(
+                    session=session, appeal_id=appeal_id, rules=self.rules, now=timeutil.now()
+                )
+                session.commit()
+            report.counts["seats handed on"] += len(changes)
         for appeal_id in appeal_ids:
             with self._session() as session:
                 substitutes = deadlines.settle_expired(

@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 from sqlmodel import func, select
 
-from panel_service import voting
-from panel_service.draw import seated
+from panel_service import lifecycle
 from panel_service.models import Appeal, IdempotencyRecord
+from panel_service.seating import seated
 
 from . import factories
 
@@ -55,14 +55,14 @@ def test_a_second_live_appeal_on_the_work_order_is_409(api, session, pool):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"department": "NOPE"}, "department", "unknown department"),
+        ({"department": "NOPE"}, "department", "unknown_department"),
         ({"citizen_request": None}, "citizen_request", "required"),
         ({"appeal_reason": "  "}, "appeal_reason", "required"),
-        ({"policy_basis": "条" * 5001}, "policy_basis", "must be at most 5000 characters"),
-        ({"work_order_no": 12345}, "work_order_no", "must be a string"),
-        ({"repeat_calls": "3"}, "repeat_calls", "must be a whole number"),
-        ({"repeat_calls": True}, "repeat_calls", "must be a whole number"),
-        ({"repeat_calls": 1}, "repeat_calls", "must be between 2 and 999"),
+        ({"policy_basis": "条" * 5001}, "policy_basis", "too_long"),
+        ({"work_order_no": 12345}, "work_order_no", "not_a_string"),
+        ({"repeat_calls": "3"}, "repeat_calls", "not_a_whole_number"),
+        ({"repeat_calls": True}, "repeat_calls", "not_a_whole_number"),
+        ({"repeat_calls": 1}, "repeat_calls", "out_of_range"),
     ],
 )
 def test_invalid_fields_are_422_field_by_field(api, session, pool, overrides, field, message):
@@ -148,7 +148,7 @@ def test_vote_counts_appear_only_once_decided(api, session, appeal, rules, now):
     seats = seated(session=session, appeal_id=appeal.id)
     url = f"/api/v1/appeals/{appeal.reference}"
     for seat in seats[:2]:
-        voting.record_vote(
+        lifecycle.record_vote(
             session=session,
             assignment=seat,
             vote="agree",
@@ -162,7 +162,7 @@ def test_vote_counts_appear_only_once_decided(api, session, appeal, rules, now):
     assert body["votes_received"] == 2
     assert body["votes"] is None and body["decision"] is None and body["decided_at"] is None
 
-    voting.record_vote(
+    lifecycle.record_vote(
         session=session,
         assignment=seats[2],
         vote="disagree",
@@ -170,7 +170,7 @@ def test_vote_counts_appear_only_once_decided(api, session, appeal, rules, now):
         rules=rules,
         now=now,
     )
-    voting.record_vote(
+    lifecycle.record_vote(
         session=session,
         assignment=seats[3],
         vote="agree",

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from panel_service.appeals import AppealInvalid, DuplicateAppeal, create_appeal, withdraw_appeal
+from panel_service.appeals import AppealInvalid, DuplicateAppeal, create_appeal
 from panel_service.enums import AppealStatus, AssignmentState, AuditKind
+from panel_service.lifecycle import withdraw_appeal
 from panel_service.models import Appeal, Assignment, AuditEvent
+from panel_service.refusals import Invalid, Refused
 
 from . import factories
 
@@ -120,13 +122,15 @@ def test_withdrawal_closes_pending_seats_and_revokes_their_links(session, appeal
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_withdrawal_needs_a_reason(session, appeal, now, reason):
-    with pytest.raises(AppealInvalid):
+    with pytest.raises(Invalid) as info:
         withdraw_appeal(session=session, appeal=appeal, reason=reason, actor="staff:li", now=now)
+    assert info.value.errors == {"reason": "required"}
 
 
 def test_a_decided_appeal_cannot_be_withdrawn(session, appeal, now):
     appeal.status = AppealStatus.DECIDED
     session.add(appeal)
     session.commit()
-    with pytest.raises(AppealInvalid):
+    with pytest.raises(Refused) as info:
         withdraw_appeal(session=session, appeal=appeal, reason="晚了", actor="staff:li", now=now)
+    assert info.value.code == "not_withdrawable"

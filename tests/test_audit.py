@@ -45,7 +45,7 @@ def test_a_deleted_event_breaks_the_link_of_the_next(session, now):
     session.commit()
     report = audit.verify_chain(session=session)
     assert report.first_broken_id == events[2].id
-    assert "previous" in report.problem
+    assert "missing" in report.problem
 
 
 def test_verify_walks_the_chain_in_batches(session, now):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from panel_service.draw import seated
+from panel_service.seating import seated
 from panel_service.views import guards
 
 from .test_attachments import _attach

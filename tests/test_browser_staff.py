@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from panel_service import voting
-from panel_service.draw import seated
+from panel_service import lifecycle
 from panel_service.models import Appeal
+from panel_service.seating import seated
 
 from .conftest import DEMO_PASSWORD
 from .test_browser import browser, check_accessibility, live_server  # noqa: F401 - fixtures
@@ -60,7 +60,7 @@ def test_staff_submit_and_follow_an_appeal_to_its_decision(
     session.rollback()
     appeal = session.exec(select(Appeal)).one()
     for seat in seated(session=session, appeal_id=appeal.id)[:3]:
-        voting.record_vote(
+        lifecycle.record_vote(
             session=session, assignment=seat, vote="agree",
             opinion="部门处置得当,申诉理由成立。", rules=rules, now=now,
         )  # fmt: skip

@@ -11,16 +11,11 @@ import pytest
 from sqlmodel import func, select
 
 from panel_service.appeals import create_appeal
-from panel_service.draw import (
-    NotEnoughPanelists,
-    candidate_order,
-    eligible_panelists,
-    next_substitute,
-    select_panel,
-)
+from panel_service.draw import NotEnoughPanelists, candidate_order, next_substitute, select_panel
 from panel_service.enums import AuditKind, PanelistCategory
 from panel_service.fairness import DrawRecord, chances
 from panel_service.models import Appeal, Assignment, AuditEvent, Panelist
+from panel_service.seating import eligible_panelists
 
 from . import factories
 
@@ -158,10 +153,11 @@ def test_next_substitute_skips_those_who_became_ineligible(session, appeal, rule
     upcoming = order[appeal.draw_position :]
     session.get(Panelist, upcoming[0]).active = False
     session.flush()
-    substitute, skipped, position = next_substitute(
-        session=session, appeal=appeal, rules=rules, now=now + timedelta(hours=1)
+    seats = session.exec(select(Assignment).where(Assignment.appeal_id == appeal.id)).all()
+    walk = next_substitute(
+        session=session, appeal=appeal, seats=seats, rules=rules, now=now + timedelta(hours=1)
     )
-    assert skipped[0] == (upcoming[0], "inactive")
-    assert substitute.id == upcoming[len(skipped)]
-    assert position == appeal.draw_position + len(skipped) + 1
+    assert walk.skipped[0] == (upcoming[0], "inactive")
+    assert walk.substitute.id == upcoming[len(walk.skipped)]
+    assert (walk.start, walk.end) == (appeal.draw_position, walk.start + len(walk.skipped) + 1)
     session.rollback()

@@ -6,11 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from panel_service.enums import AssignmentState
+from panel_service.enums import AssignmentState, SeatReason
 from panel_service.health import panel_health, panelist_history
+from panel_service.lifecycle import record_vote, vacate_seat
 from panel_service.models import Assignment
-from panel_service.replacement import vacate_and_replace
-from panel_service.voting import record_vote
 
 OPINION = "处理过程合规,申诉理由成立。"
 
@@ -31,20 +30,18 @@ def test_health_counts_votes_recusals_no_shows_and_agreement(session, appeal, ru
             rules=rules,
             now=now + timedelta(hours=hours),
         )
-    vacate_and_replace(
+    vacate_seat(
         session=session,
         assignment=seats[3],
-        state=AssignmentState.RECUSED,
-        reason="recused",
+        reason=SeatReason("recused"),
         actor="p",
         rules=rules,
         now=now,
     )
-    vacate_and_replace(
+    vacate_seat(
         session=session,
         assignment=seats[4],
-        state=AssignmentState.REPLACED,
-        reason="no_response",
+        reason=SeatReason("no_response"),
         actor="system",
         rules=rules,
         now=now + timedelta(hours=72),

@@ -8,10 +8,15 @@ import pytest
 from sqlmodel import Session, select
 
 from panel_service import links, outbox
-from panel_service.appeals import create_appeal, withdraw_appeal
-from panel_service.enums import AssignmentState, MessageKind, OutboxChannel, OutboxStatus
+from panel_service.appeals import create_appeal
+from panel_service.enums import (
+    MessageKind,
+    OutboxChannel,
+    OutboxStatus,
+    SeatReason,
+)
+from panel_service.lifecycle import vacate_seat, withdraw_appeal
 from panel_service.models import Assignment, OutboxMessage, Panelist
-from panel_service.replacement import vacate_and_replace
 from panel_service.sms.base import Outgoing
 from panel_service.sms.console import ConsoleBackend
 from panel_service.sms.file import FileBackend
@@ -55,13 +60,13 @@ def test_invitations_roll_back_with_the_appeal(session, pool, department, rules,
 
 def test_a_replacement_queues_an_invitation_for_the_substitute(session, appeal, rules, now):
     seat = seats(session, appeal)[0]
-    new = vacate_and_replace(
-        session=session, assignment=seat, state=AssignmentState.RECUSED, reason="recused",
-        actor="panelist", rules=rules, now=now, note="利益相关",
+    new = vacate_seat(
+        session=session, assignment=seat, reason=SeatReason("recused"),
+        actor="panelist", rules=rules, now=now,
     )
     session.commit()
     [invite] = rows(session, MessageKind.REPLACEMENT_INVITATION)
-    assert invite.assignment_id == new.id
+    assert invite.assignment_id == new.substitute.id
 
 
 def test_withdrawal_queues_a_notice_to_each_pending_seat(session, appeal, now):
@@ -105,16 +110,16 @@ def test_an_invitation_to_a_vacated_seat_is_cancelled_not_sent(
     session, appeal, rules, sms_settings, now
 ):
     seat = seats(session, appeal)[0]
-    vacate_and_replace(
-        session=session, assignment=seat, state=AssignmentState.RECUSED, reason="recused",
-        actor="panelist", rules=rules, now=now, note="利益相关",
+    vacate_seat(
+        session=session, assignment=seat, reason=SeatReason("recused"),
+        actor="panelist", rules=rules, now=now,
     )
     session.commit()
     claimed = outbox.claim(session=session, settings=sms_settings, now=now, limit=50)
     session.commit()
     assert seat.id not in {session.get(OutboxMessage, o.message_id).assignment_id for o in claimed}
     [cancelled] = [m for m in rows(session) if m.assignment_id == seat.id]
-    assert cancelled.status == OutboxStatus.CANCELLED and "recused" in cancelled.last_error
+    assert cancelled.status == OutboxStatus.CANCELLED and "cannot vote" in cancelled.last_error
 
 
 def test_a_withdrawal_before_any_send_sends_nothing(session, appeal, sms_settings, now):

@@ -80,7 +80,7 @@ def test_invalid_fields_are_named(session, now, overrides, field):
     assert field in info.value.errors
 
 
-def test_update_records_changed_field_names_only(session, now):
+def test_update_records_changed_field_names_only(session, now, rules):
     from sqlmodel import select
 
     from panel_service.models import AuditEvent
@@ -93,6 +93,7 @@ def test_update_records_changed_field_names_only(session, now):
         panelist=panelist,
         data=_input(mobile="13907159999", name="王建军"),
         actor="admin",
+        rules=rules,
         now=now,
     )
     assert sorted(changed) == ["mobile", "name"]
@@ -107,7 +108,12 @@ def test_suspend_reinstate_and_retire(session, appeal, rules, now):
 
     from panel_service.enums import AssignmentState
     from panel_service.models import Assignment, Panelist
-    from panel_service.panelists import reinstate_panelist, retire_panelist, suspend_panelist
+    from panel_service.panelists import (
+        MembershipRefused,
+        reinstate_panelist,
+        retire_panelist,
+        suspend_panelist,
+    )
 
     seat = session.exec(select(Assignment).where(Assignment.appeal_id == appeal.id)).first()
     member = session.get(Panelist, seat.panelist_id)
@@ -116,9 +122,10 @@ def test_suspend_reinstate_and_retire(session, appeal, rules, now):
     )
     assert len(replaced) == 1 and seat.state == AssignmentState.REPLACED
     assert not member.active and member.retired_on is None
-    reinstate_panelist(session=session, panelist=member, actor="admin", now=now)
+    reinstate_panelist(session=session, panelist=member, actor="admin", rules=rules, now=now)
     assert member.active
     retire_panelist(session=session, panelist=member, actor="admin", rules=rules, now=now)
     assert (member.active, member.retired_on) == (False, now.date())
-    with pytest.raises(PanelistInvalid):
-        reinstate_panelist(session=session, panelist=member, actor="admin", now=now)
+    with pytest.raises(MembershipRefused) as refused:
+        reinstate_panelist(session=session, panelist=member, actor="admin", rules=rules, now=now)
+    assert refused.value.code == "retired"

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from panel_service import links, messages
-from panel_service.draw import NotEnoughPanelists, candidate_order, draw_panel, select_panel
+from panel_service.draw import NotEnoughPanelists, candidate_order, select_panel
 from panel_service.enums import PanelistCategory
+from panel_service.lifecycle import draw_panel
 from panel_service.models import Appeal, Assignment, Department, Panelist
 from panel_service.rules import PanelRules
 

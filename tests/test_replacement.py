@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from panel_service.draw import candidate_order
-from panel_service.enums import AppealStatus, AssignmentState, AuditKind, PanelistCategory
+from panel_service.enums import (
+    AppealStatus,
+    AssignmentState,
+    AuditKind,
+    PanelistCategory,
+    SeatReason,
+)
+from panel_service.lifecycle import recuse, vacate_seat
 from panel_service.models import Appeal, Assignment, AuditEvent, Panelist
-from panel_service.replacement import SeatNotVacatable, vacate_and_replace
 
 from . import factories
 
@@ -21,19 +26,12 @@ def first_seat(session, appeal):
     ).first()
 
 
-def replace(session, seat, rules, now, state=AssignmentState.RECUSED):
-    new = vacate_and_replace(
-        session=session,
-        assignment=seat,
-        state=state,
-        reason="recused",
-        actor="panelist",
-        rules=rules,
-        now=now,
-        note="与申诉单位有业务往来",
+def replace(session, seat, rules, now, reason=SeatReason.NO_RESPONSE):
+    change = vacate_seat(
+        session=session, assignment=seat, reason=reason, actor="system", rules=rules, now=now
     )
     session.commit()
-    return new
+    return change and change.substitute
 
 
 def test_replacement_takes_the_next_candidate_in_the_published_order(session, appeal, rules, now):
@@ -53,7 +51,10 @@ def test_replacement_takes_the_next_candidate_in_the_published_order(session, ap
         if not (is_government(p) and government >= rules.government_quota)
     )
     later = now + timedelta(hours=5)
-    new = replace(session, seat, rules, later)
+    new = recuse(
+        session=session, assignment=seat, note="与申诉单位有业务往来", rules=rules, now=later
+    ).substitute
+    session.commit()
     assert new.panelist_id == expected
     assert (new.draw_round, new.state, new.deadline) == (
         1,
@@ -92,7 +93,7 @@ def test_replacement_respects_the_government_quota(session, department, rules, n
 
 
 def test_only_pending_seats_on_open_appeals_can_be_vacated(session, appeal, rules, now):
-    from panel_service.voting import record_vote
+    from panel_service.lifecycle import record_vote
 
     seat = first_seat(session, appeal)
     record_vote(
@@ -104,8 +105,8 @@ def test_only_pending_seats_on_open_appeals_can_be_vacated(session, appeal, rule
         now=now,
     )
     session.commit()
-    with pytest.raises(SeatNotVacatable):
-        replace(session, seat, rules, now)
+    assert replace(session, seat, rules, now) is None
+    assert session.get(Assignment, seat.id).state == AssignmentState.VOTED
 
 
 def test_retiring_a_panelist_replaces_them_on_open_appeals(session, appeal, rules, now):
@@ -117,6 +118,6 @@ def test_retiring_a_panelist_replaces_them_on_open_appeals(session, appeal, rule
         session=session, panelist=panelist, actor="admin", rules=rules, now=now
     )
     session.commit()
-    assert len(replaced) == 1 and replaced[0].panelist_id != panelist.id
+    assert len(replaced) == 1 and replaced[0].substitute.panelist_id != panelist.id
     assert session.get(Assignment, seat.id).state == AssignmentState.REPLACED
     assert not session.get(Panelist, panelist.id).active

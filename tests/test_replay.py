@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import select
 
-from panel_service.enums import AssignmentState
+from panel_service.enums import AssignmentState, SeatReason
+from panel_service.lifecycle import vacate_seat
 from panel_service.models import Assignment, Panelist
-from panel_service.replacement import vacate_and_replace
 from panel_service.replay import replay_draw
 
 
@@ -18,11 +18,10 @@ def _replace_twice(session, appeal, rules, now):
             .where(Assignment.appeal_id == appeal.id, Assignment.state == AssignmentState.PENDING)
             .order_by(Assignment.id)
         ).first()
-        vacate_and_replace(
+        vacate_seat(
             session=session,
             assignment=seat,
-            state=AssignmentState.REPLACED,
-            reason="no_response",
+            reason=SeatReason("no_response"),
             actor="system",
             rules=rules,
             now=now,

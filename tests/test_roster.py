@@ -48,7 +48,7 @@ def test_duplicate_rows_are_reported(session, department, now):
     with pytest.raises(RosterInvalid) as info:
         import_roster(session=session, raw=dup.encode(), actor="t", now=now)
     session.rollback()
-    assert info.value.rows == {4: {"mobile": "already belongs to another panelist"}}
+    assert info.value.rows == {4: {"mobile": "mobile_taken"}}
     assert count(session) == 0
 
 

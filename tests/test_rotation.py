@@ -10,8 +10,8 @@ from sqlmodel import select
 from panel_service.enums import AssignmentState, PanelistCategory
 from panel_service.health import PanelistHealth
 from panel_service.models import Assignment, Panelist
+from panel_service.refusals import Refused
 from panel_service.rotation import (
-    RotationInvalid,
     category_balance,
     pool_warnings,
     poor_responders,
@@ -90,15 +90,19 @@ def test_rotation_retires_and_activates_in_one_step(session, appeal, rules, now)
     assert not session.get(Panelist, seated.panelist_id).active
     assert session.get(Panelist, newcomer.id).active
     assert session.get(Assignment, seated.id).state == AssignmentState.REPLACED
-    assert len(replacements) == 1 and replacements[0].appeal_id == appeal.id
+    assert len(replacements) == 1 and replacements[0].substitute.appeal_id == appeal.id
 
 
 @pytest.mark.parametrize(
-    ("retire", "activate", "message"),
-    [([1], [1], "at once"), ([999], [], "unknown"), ([], [2], "already active")],
+    ("retire", "activate", "code"),
+    [
+        ([1], [1], "retire_and_activate"),
+        ([999], [], "unknown_panelist"),
+        ([], [2], "already_active"),
+    ],
 )
-def test_invalid_rotations_change_nothing(session, pool, rules, now, retire, activate, message):
-    with pytest.raises(RotationInvalid, match=message):
+def test_invalid_rotations_change_nothing(session, pool, rules, now, retire, activate, code):
+    with pytest.raises(Refused) as refused:
         rotate(
             session=session,
             retire_ids=retire,
@@ -107,5 +111,6 @@ def test_invalid_rotations_change_nothing(session, pool, rules, now, retire, act
             rules=rules,
             now=now,
         )
+    assert refused.value.code == code
     session.rollback()
     assert all(p.active for p in session.exec(select(Panelist)))

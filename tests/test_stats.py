@@ -14,6 +14,7 @@ from sqlmodel import select
 from panel_service.appeals import create_appeal
 from panel_service.charts import bar_svg, series_csv
 from panel_service.exports import ROSTER_COLUMNS, audit_jsonl, roster_csv, roster_xlsx
+from panel_service.lifecycle import record_vote
 from panel_service.models import Assignment
 from panel_service.stats import (
     appeals_per_month,
@@ -22,7 +23,6 @@ from panel_service.stats import (
     rate,
     response_rates,
 )
-from panel_service.voting import record_vote
 
 from . import factories
 

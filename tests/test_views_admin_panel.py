@@ -63,7 +63,7 @@ def test_add_panelist_form_keeps_input_on_error_then_saves(admin_client, session
     bad = admin_client.post("/admin/panelists/new", data=form)
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
-    assert 'value="赵敏"' in html and 'value="12345"' in html and "not a valid phone number" in html
+    assert 'value="赵敏"' in html and 'value="12345"' in html and "不是有效的电话号码" in html
     assert count(session) == 0
     good = admin_client.post("/admin/panelists/new", data={**form, "mobile": "13907150000"})
     assert good.status_code == 302
@@ -148,7 +148,7 @@ def test_import_with_bad_rows_shows_each_error_and_offers_no_import(
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert (
-        "mobile: not a valid phone number" in html and "/admin/panelists/import/confirm" not in html
+        "mobile: 不是有效的电话号码" in html and "/admin/panelists/import/confirm" not in html
     )
     assert count(session) == 0
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from panel_service import voting
+from panel_service import lifecycle
 from panel_service.appeals import create_appeal
-from panel_service.draw import seated
 from panel_service.models import Appeal, Panelist
+from panel_service.seating import seated
 
 from . import factories
 from .test_views_staff import form_data
@@ -26,7 +26,7 @@ def _other_departments_appeal(session, rules, now):
 
 def _decide(session, appeal, rules, now, choices=("agree", "agree", "disagree", "agree")):
     for seat, choice in zip(seated(session=session, appeal_id=appeal.id), choices, strict=False):
-        voting.record_vote(
+        lifecycle.record_vote(
             session=session,
             assignment=seat,
             vote=choice,

@@ -8,11 +8,10 @@ from datetime import timedelta
 import pytest
 
 from panel_service import timeutil
-from panel_service.appeals import withdraw_appeal
 from panel_service.enums import AssignmentState, AuditKind, VoteChoice
+from panel_service.lifecycle import record_vote, withdraw_appeal
 from panel_service.models import Appeal, Assignment, Panelist
 from panel_service.panelists import retire_panelist
-from panel_service.voting import record_vote
 
 from .panelist_pages import OPINION, count, csrf_from, fresh, pledge, seats, text, vote
 

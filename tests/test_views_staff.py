@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import func, select
 from werkzeug.datastructures import FileStorage
 
-from panel_service import voting
-from panel_service.draw import seated
+from panel_service import lifecycle
 from panel_service.enums import AppealStatus, MessageKind
 from panel_service.models import Appeal, Attachment, OutboxMessage, Panelist
+from panel_service.seating import seated
 
 from . import factories
 
@@ -216,7 +216,7 @@ def test_the_list_filters_and_pages(staff_client, session, pool, rules, now):
 
 
 def _vote(session, seat, choice, rules, now):
-    voting.record_vote(
+    lifecycle.record_vote(
         session=session,
         assignment=seat,
         vote=choice,

@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from panel_service import links, logredact, masking, visits
-from panel_service.appeals import create_appeal, withdraw_appeal
+from panel_service import lifecycle, links, logredact, masking, visits
+from panel_service.appeals import create_appeal
 from panel_service.enums import AppealStatus, AssignmentState, AuditKind
+from panel_service.lifecycle import record_vote, withdraw_appeal
 from panel_service.models import Assignment, AuditEvent
-from panel_service.voting import record_vote
+from panel_service.refusals import Refused
 
 from . import factories
 
@@ -103,9 +104,9 @@ def test_pledge_is_confirmed_once_per_panelist(session, appeal, department, rule
 def test_recusal_closes_the_seat_and_draws_a_substitute(session, appeal, rules, now):
     seat = seats(session, appeal)[0]
     nonce = seat.link_nonce
-    substitute = visits.recuse(
+    substitute = lifecycle.recuse(
         session=session, assignment=seat, note="  与申诉单位有业务往来  ", rules=rules, now=now
-    )
+    ).substitute
     session.commit()
     session.refresh(seat)
     assert seat.state == AssignmentState.RECUSED
@@ -121,7 +122,7 @@ def test_recusal_closes_the_seat_and_draws_a_substitute(session, appeal, rules, 
 
 def test_recusal_without_a_reason(session, appeal, rules, now):
     seat = seats(session, appeal)[0]
-    visits.recuse(session=session, assignment=seat, note="   ", rules=rules, now=now)
+    lifecycle.recuse(session=session, assignment=seat, note="   ", rules=rules, now=now)
     session.commit()
     assert seat.recusal_reason is None
 
@@ -133,7 +134,7 @@ def _vote(session, seat, rules, now):
     session.commit()
 
 
-@pytest.mark.parametrize("situation", ["already_voted", "decided", "closed", "expired"])
+@pytest.mark.parametrize("situation", ["already_voted", "decided", "withdrawn", "expired"])
 def test_recusal_is_refused_when_the_seat_is_not_open(session, appeal, rules, now, situation):
     panel = seats(session, appeal)
     seat = panel[-1]
@@ -143,29 +144,29 @@ def test_recusal_is_refused_when_the_seat_is_not_open(session, appeal, rules, no
     elif situation == "decided":
         for other in panel[:3]:
             _vote(session, other, rules, now)
-    elif situation == "closed":
+    elif situation == "withdrawn":
         withdraw_appeal(session=session, appeal=appeal, reason="部门撤回", actor="staff", now=now)
         session.commit()
     else:
         when = seat.deadline
-    with pytest.raises(visits.VisitRefused) as refused:
-        visits.recuse(session=session, assignment=seat, note=None, rules=rules, now=when)
-    assert refused.value.reason == situation
+    with pytest.raises(Refused) as refused:
+        lifecycle.recuse(session=session, assignment=seat, note=None, rules=rules, now=when)
+    assert refused.value.code == situation
     session.rollback()
     assert events(session, AuditKind.RECUSAL) == 0
 
 
 def test_recusal_reason_is_bounded(session, appeal, rules, now):
     seat = seats(session, appeal)[0]
-    with pytest.raises(visits.VisitRefused) as refused:
-        visits.recuse(
+    with pytest.raises(Refused) as refused:
+        lifecycle.recuse(
             session=session,
             assignment=seat,
-            note="长" * (visits.RECUSAL_NOTE_MAX + 1),
+            note="长" * (lifecycle.RECUSAL_NOTE_MAX + 1),
             rules=rules,
             now=now,
         )
-    assert refused.value.reason == "note_length"
+    assert refused.value.code == "too_long"
     assert seat.state == AssignmentState.PENDING
 
 
@@ -176,6 +177,7 @@ def test_recusal_with_no_substitute_left_stalls_the_appeal(session, appeal, rule
     stored = session.get(Appeal, appeal.id)
     stored.draw_position = len(stored.draw_pool_ids)  # every candidate already used
     session.commit()
-    assert visits.recuse(session=session, assignment=seat, note=None, rules=rules, now=now) is None
+    change = lifecycle.recuse(session=session, assignment=seat, note=None, rules=rules, now=now)
+    assert (change.outcome, change.substitute) == ("stalled", None)
     session.commit()
     assert session.get(Appeal, appeal.id).status == AppealStatus.STALLED

@@ -9,8 +9,10 @@ import pytest
 from sqlmodel import Session, func, select
 
 from panel_service.enums import AppealStatus, AssignmentState, AuditKind, Decision
+from panel_service.lifecycle import record_vote
 from panel_service.models import Appeal, Assignment, AuditEvent
-from panel_service.voting import VoteRefused, published_tally, record_vote
+from panel_service.refusals import Refused
+from panel_service.voting import published_tally
 
 OPINION = "部门已按规定办结,理由充分。"
 
@@ -71,9 +73,9 @@ def test_every_tally_path_decides_at_the_majority(
 def test_a_panelist_votes_once(session, appeal, rules, now):
     seat = seats(session, appeal)[0]
     cast(session, seat, "agree", rules, now)
-    with pytest.raises(VoteRefused) as info:
+    with pytest.raises(Refused) as info:
         cast(session, seat, "disagree", rules, now)
-    assert info.value.reason == "already_voted"
+    assert info.value.code == "already_voted"
     session.rollback()
     assert session.get(Assignment, seat.id).vote == "agree"
 
@@ -82,16 +84,16 @@ def test_votes_after_the_decision_are_refused(session, appeal, rules, now):
     panel = seats(session, appeal)
     for seat in panel[:3]:
         cast(session, seat, "disagree", rules, now)
-    with pytest.raises(VoteRefused) as info:
+    with pytest.raises(Refused) as info:
         cast(session, panel[3], "agree", rules, now)
-    assert info.value.reason == "decided"
+    assert info.value.code == "decided"
 
 
 def test_votes_after_the_deadline_are_refused(session, appeal, rules, now):
     seat = seats(session, appeal)[0]
-    with pytest.raises(VoteRefused) as info:
+    with pytest.raises(Refused) as info:
         cast(session, seat, "agree", rules, seat.deadline + timedelta(seconds=1))
-    assert info.value.reason == "expired"
+    assert info.value.code == "expired"
 
 
 @pytest.mark.parametrize(
@@ -108,11 +110,11 @@ def test_bad_votes_are_refused_and_nothing_changes(
     session, appeal, rules, now, vote, opinion, reason
 ):
     seat = seats(session, appeal)[0]
-    with pytest.raises(VoteRefused) as info:
+    with pytest.raises(Refused) as info:
         record_vote(
             session=session, assignment=seat, vote=vote, opinion=opinion, rules=rules, now=now
         )
-    assert info.value.reason == reason
+    assert info.value.code == reason
     session.rollback()
     stored = session.get(Assignment, seat.id)
     assert (stored.state, stored.vote) == (AssignmentState.PENDING, None)
@@ -162,9 +164,9 @@ def test_simultaneous_deciding_votes_decide_exactly_once(
                     )
                 )
                 own.commit()
-            except VoteRefused as exc:
+            except Refused as exc:
                 own.rollback()
-                outcomes.append(exc.reason)
+                outcomes.append(exc.code)
 
     threads = [threading.Thread(target=vote, args=(s.id,)) for s in panel[2:]]
     for t in threads:

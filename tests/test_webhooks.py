@@ -12,12 +12,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlmodel import select
 
-from panel_service import deadlines, voting, webhooks
-from panel_service.appeals import withdraw_appeal
-from panel_service.draw import seated
+from panel_service import deadlines, lifecycle, webhooks
 from panel_service.enums import MessageKind, OutboxChannel, OutboxStatus
+from panel_service.lifecycle import withdraw_appeal
 from panel_service.models import OutboxMessage
 from panel_service.rules import PanelRules
+from panel_service.seating import seated
 from panel_service.worker import Report
 
 SECRET = "webhook-secret-0123456789"
@@ -81,7 +81,7 @@ def receiver():
 
 def _decide(session, appeal, rules, now):
     for seat in seated(session=session, appeal_id=appeal.id)[:3]:
-        voting.record_vote(
+        lifecycle.record_vote(
             session=session,
             assignment=seat,
             vote="disagree",

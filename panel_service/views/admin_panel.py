@@ -21,6 +21,7 @@ from ..health import panel_health, panelist_history
 from ..listing import departments
 from ..models import Department, Panelist
 from ..panelists import (
+    MembershipRefused,
     PanelistInput,
     PanelistInvalid,
     add_panelist,
@@ -33,6 +34,7 @@ from ..panelists import (
 from ..rules import PanelRules
 from .admin import bp
 from .admin_forms import ActionForm, PanelistForm
+from .wording import say
 
 
 def _actor() -> str:
@@ -62,11 +64,11 @@ def _form_input(form: PanelistForm) -> PanelistInput:
     )
 
 
-def _bind_errors(form: PanelistForm, errors: dict[str, str]) -> None:
-    for name, message in errors.items():
+def _bind_errors(form: PanelistForm, errors: dict) -> None:
+    for name, code in errors.items():
         field = getattr(form, name, None)
         if field is not None:
-            field.errors = [*field.errors, message]
+            field.errors = [*field.errors, say(code, name)]
 
 
 @bp.get("/panelists")
@@ -108,6 +110,7 @@ def panelist_form(panelist_id: int | None = None):
                     panelist=panelist,
                     data=_form_input(form),
                     actor=_actor(),
+                    rules=_rules(),
                     now=timeutil.now(),
                 )
         except PanelistInvalid as exc:
@@ -145,17 +148,19 @@ def panelist_membership(panelist_id: int, action: str):
         abort(400)
     panelist = _panelist_or_404(panelist_id)
     session = get_session()
-    kwargs = dict(session=session, panelist=panelist, actor=_actor(), now=timeutil.now())
+    kwargs = dict(
+        session=session, panelist=panelist, actor=_actor(), rules=_rules(), now=timeutil.now()
+    )
     try:
         if action == "reinstate":
             reinstate_panelist(**kwargs)
             replaced = []
         else:
             change = suspend_panelist if action == "suspend" else retire_panelist
-            replaced = change(rules=_rules(), **kwargs)
-    except PanelistInvalid as exc:
+            replaced = change(**kwargs)
+    except MembershipRefused as refused:
         session.rollback()
-        flash(next(iter(exc.errors.values())), "error")
+        flash(say(refused.code), "error")
     else:
         session.commit()
         flash(

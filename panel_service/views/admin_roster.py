@@ -15,6 +15,7 @@ from ..roster import RosterInvalid, import_roster, read_rows
 from .admin import bp
 from .admin_forms import ConfirmImportForm, ImportForm
 from .admin_panel import _actor
+from .wording import say_errors
 
 
 @bp.route("/panelists/import", methods=["GET", "POST"])
@@ -32,7 +33,8 @@ def panelists_import():
             import_roster(session=session, raw=raw, actor=_actor(), now=timeutil.now())
             errors = {}
         except RosterInvalid as exc:
-            errors, message = exc.rows, str(exc)
+            errors = {line: say_errors(row) for line, row in exc.rows.items()}
+            message = str(exc)
         finally:
             session.rollback()  # a preview never stores anything
         confirm.content.data = base64.b64encode(raw).decode("ascii")

@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 
 from .. import timeutil
 from ..db import get_session
+from ..enums import Refusal
 from ..health import panel_health
-from ..panelists import awaiting_activation
+from ..panelists import MembershipRefused, awaiting_activation, names
+from ..refusals import Refused
 from ..rotation import (
-    RotationInvalid,
     category_balance,
     pool_warnings,
     poor_responders,
@@ -21,6 +22,7 @@ from ..rotation import (
 from .admin import bp
 from .admin_forms import ActionForm
 from .admin_panel import _actor, _rules
+from .wording import say, who
 
 HEALTH_SORTS = {
     "name", "assignments", "votes", "recusals", "no_shows", "sms_failures",
@@ -46,9 +48,16 @@ def rotation():
                 rules=_rules(),
                 now=now,
             )
-        except (RotationInvalid, ValueError) as exc:
+        except ValueError:
             session.rollback()
-            flash(str(exc), "error")
+            flash(say(Refusal.UNKNOWN_PANELIST), "error")
+        except MembershipRefused as refused:
+            session.rollback()
+            name = names(session=session).get(refused.panelist_id, str(refused.panelist_id))
+            flash(who(name, refused.code), "error")
+        except Refused as refused:
+            session.rollback()
+            flash(say(refused.code), "error")
         else:
             session.commit()
             flash(

@@ -17,6 +17,7 @@ from ..listing import departments
 from ..models import Appeal, Department
 from ..rules import PanelRules
 from .forms import AppealForm, SelectChoice
+from .wording import say
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +47,6 @@ def build_form(*, only: Department | None = None) -> AppealForm:
     if only is not None and not form.department.data:
         form.department.data = only.code
     return form
-
-
-def _message(domain_message: str) -> str:
-    if domain_message == "required":
-        return _("Required")
-    if domain_message == "unknown department":
-        return _("No such department")
-    if domain_message.startswith("must be at most"):
-        return _("Too long")
-    if domain_message.startswith("must be between") or domain_message == "must be a whole number":
-        return _("The number of calls must be a whole number from 2 to 999")
-    return domain_message
 
 
 def _uploads(form: AppealForm) -> list[attachments.Upload] | None:
@@ -115,10 +104,10 @@ def submit(form: AppealForm, *, actor: str) -> Appeal | None:
         session.commit()
     except AppealInvalid as invalid:
         _undo(session, stored)
-        for name, message in invalid.errors.items():
+        for name, code in invalid.errors.items():
             field = getattr(form, name, None)
             if field is not None:
-                field.errors = [*field.errors, _message(message)]
+                field.errors = [*field.errors, say(code, name)]
         return None
     except DuplicateAppeal as duplicate:
         _undo(session, stored)
@@ -127,14 +116,9 @@ def submit(form: AppealForm, *, actor: str) -> Appeal | None:
             _("This work order already has appeal %(ref)s", ref=duplicate.reference or ""),
         ]
         return None
-    except NotEnoughPanelists:
+    except NotEnoughPanelists as refused:
         _undo(session, stored)
-        form.form_errors.append(
-            _(
-                "Too few panelists can be drawn at the moment, so the appeal cannot be"
-                " submitted yet. Please contact an administrator."
-            )
-        )
+        form.form_errors.append(say(refused.code))
         return None
     except BaseException:
         _undo(session, stored)

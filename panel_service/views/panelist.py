@@ -21,15 +21,18 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from .. import links, logredact, timeutil, visits, voting
+from .. import lifecycle, links, logredact, timeutil, visits
 from ..db import get_session
-from ..enums import AppealStatus, AssignmentState
+from ..enums import AppealStatus, Refusal
 from ..extensions import csrf, limiter
+from ..lifecycle import OPINION_MAX, OPINION_MIN
 from ..masking import mask
 from ..models import Appeal, Assignment
+from ..refusals import Refused
 from ..rules import PanelRules
-from ..voting import OPINION_MAX, OPINION_MIN
+from ..seating import refusal
 from .panelist_forms import PledgeForm, RecuseForm, VoteForm
+from .wording import say
 
 log = logging.getLogger(__name__)
 
@@ -132,17 +135,16 @@ def _load(token: str) -> tuple[Assignment, Appeal]:
 
 def _state_page(assignment: Assignment, appeal: Appeal, *, notice: str | None = None):
     """The page for a link that can no longer vote, or None while the vote is open."""
-    if appeal.status == AppealStatus.WITHDRAWN:
-        return _message("withdrawn", 410, appeal=appeal, assignment=assignment)
-    if timeutil.now() >= assignment.deadline:
-        return _message("expired", 410, appeal=appeal, assignment=assignment)
-    if assignment.state == AssignmentState.VOTED:
+    code = refusal(appeal, assignment, timeutil.now())
+    if code is None:
+        return None
+    if code in (Refusal.WITHDRAWN, Refusal.EXPIRED):
+        return _message(str(code), 410, appeal=appeal, assignment=assignment)
+    if code == Refusal.ALREADY_VOTED:
         return _page("receipt.html", appeal=appeal, assignment=assignment, notice=notice)
-    if appeal.status == AppealStatus.DECIDED:
+    if code == Refusal.DECIDED:
         return _message("decided", 200, appeal=appeal)
-    if appeal.status != AppealStatus.OPEN or assignment.state != AssignmentState.PENDING:
-        return _message("closed", 200, appeal=appeal)
-    return None
+    return _message("closed", 200, appeal=appeal)
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
@@ -170,7 +172,7 @@ def link(token: str):
         return _page("vote.html", appeal=appeal, assignment=assignment, token=token, form=form)
     if form.validate_on_submit():
         try:
-            voting.record_vote(
+            lifecycle.record_vote(
                 session=session,
                 assignment=assignment,
                 vote=form.vote.data,
@@ -178,23 +180,17 @@ def link(token: str):
                 rules=_rules(),
                 now=timeutil.now(),
             )
-        except voting.VoteRefused as refused:
+        except Refused as refused:
             session.rollback()
-            if refused.reason == "opinion_length":
-                form.opinion.errors = [
-                    _(
-                        "Please write %(min)d to %(max)d characters.",
-                        min=OPINION_MIN,
-                        max=OPINION_MAX,
-                    )
-                ]
-            elif refused.reason == "invalid_vote":
-                form.vote.errors = [_("Please choose agree or disagree.")]
+            if refused.code == Refusal.OPINION_LENGTH:
+                form.opinion.errors = [say(refused.code, **refused.params)]
+            elif refused.code == Refusal.INVALID_VOTE:
+                form.vote.errors = [say(refused.code)]
             else:
                 # A second tap, another tab or a replay: show where things stand.
                 session.refresh(assignment)
                 session.refresh(appeal)
-                notice = "already_voted" if refused.reason == "already_voted" else None
+                notice = "already_voted" if refused.code == Refusal.ALREADY_VOTED else None
                 return _state_page(assignment, appeal, notice=notice) or _message(
                     "closed", 200, appeal=appeal
                 )
@@ -237,17 +233,17 @@ def recuse(token: str):
         return _page("recuse.html", 422, appeal=appeal, token=token, form=form)
     session = get_session()
     try:
-        visits.recuse(
+        lifecycle.recuse(
             session=session,
             assignment=assignment,
             note=form.note.data,
             rules=_rules(),
             now=timeutil.now(),
         )
-    except visits.VisitRefused as refused:
+    except Refused as refused:
         session.rollback()
-        if refused.reason == "note_length":
-            form.note.errors = [_("At most %(max)d characters.", max=visits.RECUSAL_NOTE_MAX)]
+        if refused.code == Refusal.TOO_LONG:
+            form.note.errors = [say(refused.code, "note", **refused.params)]
             return _page("recuse.html", 422, appeal=appeal, token=token, form=form)
         session.refresh(assignment)
         session.refresh(appeal)

@@ -8,8 +8,7 @@ from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ..enums import VoteChoice
-from ..visits import RECUSAL_NOTE_MAX
-from ..voting import OPINION_MAX, OPINION_MIN
+from ..lifecycle import OPINION_MAX, OPINION_MIN, RECUSAL_NOTE_MAX
 
 
 def _strip(value: str | None) -> str | None:

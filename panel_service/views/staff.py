@@ -9,16 +9,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import attachments, timeline, timeutil
-from ..appeals import AppealInvalid, withdraw_appeal
 from ..db import get_session
 from ..enums import AppealStatus
 from ..extensions import csrf
+from ..lifecycle import withdraw_appeal
 from ..listing import appeal_by_reference, count_with_status, departments, find_appeals
 from ..models import Attachment, Department
 from ..outcomes import vote_counts
+from ..refusals import Invalid, Refused
 from . import appeal_form
 from .appeal_pages import PER_PAGE, filters_from_args, page_number, send_attachment
 from .forms import WithdrawForm
+from .wording import say
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +106,11 @@ def withdraw(reference: str):
                 actor=current_user.actor,
                 now=timeutil.now(),
             )
-        except AppealInvalid as invalid:
+        except (Invalid, Refused) as refused:
             session.rollback()
             session.refresh(appeal)
-            form.reason.errors = [
-                _("Required") if m == "required" else _("This appeal can no longer be withdrawn")
-                for m in invalid.errors.values()
-            ]
+            codes = refused.errors.values() if isinstance(refused, Invalid) else [refused.code]
+            form.reason.errors = [say(code) for code in codes]
         else:
             session.commit()
             log.info("appeal withdrawn", extra={"appeal_id": appeal.id})

@@ -14,7 +14,7 @@ from ... import idempotency, timeutil
 from ...appeals import AppealInput, AppealInvalid, DuplicateAppeal, create_appeal
 from ...db import get_session
 from ...draw import NotEnoughPanelists
-from ...enums import AppealStatus
+from ...enums import AppealStatus, Refusal
 from ...listing import (
     AppealFilter,
     appeal_by_reference,
@@ -40,14 +40,14 @@ def list_departments():
     return jsonify([{"code": d.code, "name": d.name} for d in departments(session=get_session())])
 
 
-def _type_errors(payload: dict) -> dict[str, str]:
+def _type_errors(payload: dict) -> dict[str, Refusal]:
     errors = {}
     for name in TEXT_FIELDS:
         if name in payload and payload[name] is not None and not isinstance(payload[name], str):
-            errors[name] = "must be a string"
+            errors[name] = Refusal.NOT_A_STRING
     calls = payload.get("repeat_calls")
     if calls is not None and (isinstance(calls, bool) or not isinstance(calls, int)):
-        errors["repeat_calls"] = "must be a whole number"
+        errors["repeat_calls"] = Refusal.NOT_A_WHOLE_NUMBER
     return errors
 
 
@@ -117,7 +117,8 @@ def create():
         session.commit()
     except AppealInvalid as invalid:
         session.rollback()
-        return error_response(422, "the appeal has invalid fields", errors=invalid.errors)
+        errors = {field: str(code) for field, code in invalid.errors.items()}
+        return error_response(422, "the appeal has invalid fields", errors=errors)
     except (DuplicateAppeal, sa.exc.IntegrityError) as exc:
         session.rollback()
         # A concurrent twin with the same key may have won: answer as it did.

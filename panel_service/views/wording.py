@@ -1,0 +1,74 @@
+"""The words for every refusal code the domain raises: one table, in Chinese and English.
+
+The domain says *why* (``enums.Refusal``); only this table says it to a person. A code
+missing here is a test failure (tests/test_wording.py), never an English fallback.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..enums import Refusal
+
+WORDS = {
+    Refusal.ALREADY_VOTED: _l("This panelist has already voted."),
+    Refusal.DECIDED: _l("The panel has already decided this appeal."),
+    Refusal.WITHDRAWN: _l("This appeal has been withdrawn."),
+    Refusal.STALLED: _l("This appeal is waiting for the hotline staff."),
+    Refusal.CLOSED: _l("This seat is no longer open."),
+    Refusal.EXPIRED: _l("The voting deadline has passed."),
+    Refusal.NOT_WITHDRAWABLE: _l("This appeal can no longer be withdrawn"),
+    Refusal.NOT_ENOUGH_PANELISTS: _l(
+        "Too few panelists can be drawn at the moment, so the appeal cannot be"
+        " submitted yet. Please contact an administrator."
+    ),
+    Refusal.DUPLICATE_APPEAL: _l("This work order already has a live appeal"),
+    Refusal.RETIRED: _l("A retired panelist cannot return."),
+    Refusal.ALREADY_ACTIVE: _l("This panelist is already active."),
+    Refusal.ALREADY_RETIRED: _l("This panelist has retired; membership can no longer change."),
+    Refusal.UNKNOWN_PANELIST: _l("No such panelist."),
+    Refusal.RETIRE_AND_ACTIVATE: _l("A panelist cannot be retired and activated at once."),
+    Refusal.REQUIRED: _l("Required"),
+    Refusal.NOT_A_STRING: _l("Must be text"),
+    Refusal.TOO_LONG: _l("Too long"),
+    Refusal.OPINION_LENGTH: _l("Please write %(min)d to %(max)d characters."),
+    Refusal.INVALID_VOTE: _l("Please choose agree or disagree."),
+    Refusal.NOT_A_WHOLE_NUMBER: _l("Must be a whole number"),
+    Refusal.OUT_OF_RANGE: _l("Out of range"),
+    Refusal.NULL_CHARACTER: _l("Contains a character that cannot be stored"),
+    Refusal.UNKNOWN_DEPARTMENT: _l("No such department"),
+    Refusal.NOT_A_PHONE_NUMBER: _l("Not a valid phone number"),
+    Refusal.NOT_A_MOBILE_NUMBER: _l("Not a mobile number"),
+    Refusal.MOBILE_TAKEN: _l("This number already belongs to another panelist"),
+    Refusal.UNKNOWN_CATEGORY: _l("Please choose a category"),
+    Refusal.NOT_A_DATE: _l("Must be a date like 2025-06-01"),
+    Refusal.TERM_ENDS_BEFORE_START: _l("The term cannot end before it starts"),
+}
+
+# Where one field says more than the general words.
+FIELD_WORDS = {
+    ("repeat_calls", Refusal.OUT_OF_RANGE): _l(
+        "The number of calls must be a whole number from 2 to 999"
+    ),
+    ("repeat_calls", Refusal.NOT_A_WHOLE_NUMBER): _l(
+        "The number of calls must be a whole number from 2 to 999"
+    ),
+    ("note", Refusal.TOO_LONG): _l("At most %(max)d characters."),
+}
+
+
+def say(code: Refusal, field: str | None = None, **params) -> str:
+    """The refusal in the page's language, with its parameters filled in."""
+    words = FIELD_WORDS.get((field, code)) or WORDS[code]
+    return str(words) % params if params else str(words)
+
+
+def say_errors(errors: dict[str, Refusal]) -> dict[str, str]:
+    """Each field's refusal in words (for forms, roster reports and the API)."""
+    return {field: say(code, field) for field, code in errors.items()}
+
+
+def who(name: str, code: Refusal, **params) -> str:
+    """A refusal about one named person, e.g. a member in a rotation."""
+    return _("%(name)s: %(why)s", name=name, why=say(code, **params))
