@@ -1,0 +1,83 @@
+"""Calendar dates are days in the service zone (Beijing), whatever the UTC instant says."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from panel_service import timeutil
+
+
+@pytest.fixture
+def restore_zone():
+    """Put the default zone back, whatever the test configured."""
+    yield
+    timeutil.configure(timezone=timeutil.DEFAULT_TIMEZONE)
+
+
+@pytest.mark.parametrize(
+    ("instant", "day"),
+    [
+        # 07:30 on 1 October in Beijing is still 30 September in UTC.
+        (datetime(2025, 9, 30, 23, 30, tzinfo=UTC), date(2025, 10, 1)),
+        (datetime(2025, 9, 30, 15, 59, 59, tzinfo=UTC), date(2025, 9, 30)),
+        (datetime(2025, 9, 30, 16, 0, tzinfo=UTC), date(2025, 10, 1)),
+        (datetime(2025, 12, 31, 15, 30, tzinfo=UTC), date(2025, 12, 31)),
+        (datetime(2025, 12, 31, 23, 30, tzinfo=UTC), date(2026, 1, 1)),
+    ],
+)
+def test_local_date_is_the_beijing_calendar_day(instant, day):
+    assert timeutil.local_date(instant) == day
+
+
+def test_local_date_refuses_a_naive_time():
+    with pytest.raises(ValueError, match="naive"):
+        timeutil.local_date(datetime(2025, 10, 1, 7, 30))
+
+
+def test_local_today_reads_the_service_clock():
+    timeutil.set_clock(lambda: datetime(2025, 9, 30, 23, 30, tzinfo=UTC))
+    try:
+        assert timeutil.local_today() == date(2025, 10, 1)
+    finally:
+        timeutil.set_clock(None)
+
+
+def test_a_local_day_starts_at_beijing_midnight_given_in_utc():
+    start = timeutil.start_of_day(date(2025, 10, 1))
+    assert start == datetime(2025, 9, 30, 16, 0, tzinfo=UTC)
+    assert start.tzinfo is UTC
+
+
+def test_a_range_of_local_days_runs_from_the_first_midnight_to_the_one_after_the_last():
+    assert timeutil.day_range(date(2025, 10, 1), date(2025, 10, 31)) == (
+        datetime(2025, 9, 30, 16, 0, tzinfo=UTC),
+        datetime(2025, 10, 31, 16, 0, tzinfo=UTC),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2025-10-01", date(2025, 10, 1)),
+        (" 2025-10-01 ", date(2025, 10, 1)),
+        ("2025-1-5", date(2025, 1, 5)),
+        ("２０２５－１０－０１", date(2025, 10, 1)),  # full-width, as a Chinese IME types it
+    ],
+)
+def test_dates_are_read_in_their_usual_spellings(text, day):
+    assert timeutil.parse_date(text) == day
+
+
+@pytest.mark.parametrize("text", ["", "2025-13-01", "2025-02-30", "2025/10/01", "x", "١٢٣٤-01-01"])
+def test_other_text_is_not_a_date(text):
+    with pytest.raises(ValueError):
+        timeutil.parse_date(text)
+
+
+def test_the_configured_zone_decides_every_calendar_date(restore_zone):
+    timeutil.configure(timezone="America/New_York")
+    instant = datetime(2025, 9, 30, 23, 30, tzinfo=UTC)  # 19:30 in New York
+    assert timeutil.local_date(instant) == date(2025, 9, 30)
+    assert timeutil.start_of_day(date(2025, 10, 1)) == datetime(2025, 10, 1, 4, 0, tzinfo=UTC)
