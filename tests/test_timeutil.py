@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from panel_service import timeutil
+from panel_service import create_app, timeutil
+from panel_service.config import Config, ConfigError
 
 
 @pytest.fixture
@@ -81,3 +82,23 @@ def test_the_configured_zone_decides_every_calendar_date(restore_zone):
     instant = datetime(2025, 9, 30, 23, 30, tzinfo=UTC)  # 19:30 in New York
     assert timeutil.local_date(instant) == date(2025, 9, 30)
     assert timeutil.start_of_day(date(2025, 10, 1)) == datetime(2025, 10, 1, 4, 0, tzinfo=UTC)
+
+
+def test_an_unknown_zone_is_refused(restore_zone):
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        timeutil.configure(timezone="Mars/Olympus")
+    with pytest.raises(ConfigError, match="PANEL_TIMEZONE"):
+        Config.from_env({"PANEL_TIMEZONE": "Mars/Olympus"})
+
+
+def test_the_app_factory_takes_the_zone_from_panel_timezone(tmp_path, restore_zone):
+    config = Config.from_env(
+        {"PANEL_TIMEZONE": "America/New_York"},
+        DATABASE_URL=f"sqlite:///{tmp_path / 'tz.db'}",
+        ENV="testing",
+    )
+    app = create_app(config)
+    try:
+        assert timeutil.zone().key == "America/New_York"
+    finally:
+        app.extensions["panel_engine"].dispose()
