@@ -23,6 +23,7 @@ from . import audit
 from .enums import AssignmentState, AuditKind, PanelistCategory
 from .models import Appeal, Assignment, Panelist
 from .rules import PanelRules
+from .timeutil import local_date
 
 SEAT_STATES = (AssignmentState.PENDING, AssignmentState.VOTED)
 
@@ -75,7 +76,7 @@ def select_panel(
 
 def eligible_panelists(*, session: Session, department_id: int, on: datetime) -> list[Panelist]:
     """Panelists who may sit on an appeal by this department, ordered by id."""
-    today = on.date()
+    today = local_date(on)
     return list(
         session.exec(
             select(Panelist)
@@ -98,7 +99,7 @@ def eligible_panelists(*, session: Session, department_id: int, on: datetime) ->
 
 def ineligibility(panelist: Panelist, *, department_id: int, on: datetime) -> str | None:
     """Why this panelist may not sit on the appeal now, or None."""
-    today = on.date()
+    today = local_date(on)
     if not panelist.active:
         return "inactive"
     if not panelist.term_start <= today <= panelist.term_end:
