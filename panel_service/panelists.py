@@ -13,6 +13,7 @@ from .enums import AssignmentState, AuditKind, PanelistCategory
 from .models import Assignment, Department, Panelist
 from .replacement import vacate_and_replace
 from .rules import PanelRules
+from .timeutil import local_date
 
 
 class PanelistInvalid(Exception):
@@ -160,7 +161,7 @@ def _deactivate(
         raise PanelistInvalid({"active": "a retired panelist cannot change membership"})
     panelist.active = False
     if change == "retired":
-        panelist.retired_on = now.date()
+        panelist.retired_on = local_date(now)
     session.add(panelist)
     audit.record(
         session=session,
