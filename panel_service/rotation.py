@@ -14,6 +14,7 @@ from .health import PanelistHealth
 from .models import Assignment, Department, Panelist
 from .panelists import PanelistInvalid, reinstate_panelist, retire_panelist
 from .rules import PanelRules
+from .timeutil import local_date
 
 TERM_WARNING = timedelta(days=60)
 MIN_PER_CATEGORY = 3  # below this a category's voice on the panel is too thin
@@ -32,7 +33,7 @@ class PoolWarning:
 
 def terms_ending(*, session: Session, now: datetime, within: timedelta = TERM_WARNING):
     """Active members whose term ends within the window, soonest first."""
-    horizon = (now + within).date()
+    horizon = local_date(now) + within
     return list(
         session.exec(
             select(Panelist)
