@@ -24,6 +24,8 @@ import sqlalchemy as sa
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+# The first and last days whose midnights, and the next day's, datetime can hold in any zone.
+_FIRST_DAY, _LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=1)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -116,4 +118,7 @@ def parse_date(text: str) -> date:
     match = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip())
     if match is None:
         raise ValueError(f"not a date like 2025-10-01: {text!r}")
-    return date(*(int(part) for part in match.groups()))
+    day = date(*(int(part) for part in match.groups()))
+    if not _FIRST_DAY <= day <= _LAST_DAY:
+        raise ValueError(f"a date beyond the calendar: {text!r}")
+    return day

@@ -71,7 +71,10 @@ def test_dates_are_read_in_their_usual_spellings(text, day):
     assert timeutil.parse_date(text) == day
 
 
-@pytest.mark.parametrize("text", ["", "2025-13-01", "2025-02-30", "2025/10/01", "x", "١٢٣٤-01-01"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "2025-13-01", "2025-02-30", "2025/10/01", "x", "١٢٣٤-01-01", "0001-01-01", "9999-12-31"],
+)
 def test_other_text_is_not_a_date(text):
     with pytest.raises(ValueError):
         timeutil.parse_date(text)
