@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
 from panel_service import create_app, timeutil
 from panel_service.config import Config, ConfigError
+
+PACKAGE = Path(__file__).resolve().parent.parent / "panel_service"
 
 
 @pytest.fixture
@@ -105,3 +109,41 @@ def test_the_app_factory_takes_the_zone_from_panel_timezone(tmp_path, restore_zo
         assert timeutil.zone().key == "America/New_York"
     finally:
         app.extensions["panel_engine"].dispose()
+
+
+INSTANT_NAMES = {"now", "on", "at", "instant"}  # what the domain calls its instants
+
+
+def _calendar_dates_from_instants(tree: ast.AST) -> list[int]:
+    """Lines taking a date from an instant in UTC: ``x.date()``, ``now.year``, ``utcnow()``."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name, args = node.func.attr, node.args or node.keywords
+            if (name == "date" and not args) or name in {"today", "utcnow", "utcfromtimestamp"}:
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Attribute) and node.attr in {"year", "month", "day"}:
+            value = node.value
+            if isinstance(value, ast.Call):
+                value = value.func.attr if isinstance(value.func, ast.Attribute) else value.func
+            if getattr(value, "id", value) in INSTANT_NAMES:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_the_check_finds_each_way_of_taking_a_utc_date():
+    source = "on.date()\nnow.year\ntimeutil.now().month\ndate.today()\ndatetime.utcnow()\n"
+    assert _calendar_dates_from_instants(ast.parse(source)) == [1, 2, 3, 4, 5]
+    fine = "local_date(now).year\nlocal.month\ndatetime.date(x)\ntime.day\n"
+    assert _calendar_dates_from_instants(ast.parse(fine)) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(PACKAGE.rglob("*.py")) if p.name != "timeutil.py"],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_calendar_dates_come_from_timeutil_only(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = _calendar_dates_from_instants(tree)
+    assert found == [], f"lines {found}: take calendar dates with timeutil.local_date"
