@@ -18,9 +18,11 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.config.from_mapping(config.flask_mapping())
 
-    from . import cli, db, extensions, logging_setup, views
+    from . import cli, db, extensions, logging_setup, timeutil, views
     from .views import errors, security
 
+    # Calendar dates (terms, pledges, references, report periods) are days in this zone.
+    timeutil.configure(timezone=config.TIMEZONE)
     logging_setup.init_app(app)
     db.init_app(app)
     extensions.init_app(app)

@@ -15,6 +15,7 @@ from .lifecycle import draw_panel
 from .models import Appeal, Department
 from .refusals import Invalid, Refused
 from .rules import PanelRules
+from .timeutil import local_date
 
 # Field limits shared by the form, the API and the CLI.
 TEXT_LIMITS = {
@@ -131,7 +132,7 @@ def create_appeal(
     except sa.exc.IntegrityError:
         # Lost a race with a concurrent submission for the same work order.
         raise DuplicateAppeal(None) from None
-    appeal.reference = f"AP-{now.year}-{appeal.id:06d}"
+    appeal.reference = f"AP-{local_date(now).year}-{appeal.id:06d}"
     session.flush()
     audit.record(
         session=session,

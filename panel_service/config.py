@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from . import timeutil
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
 SMS_BACKENDS = ("console", "file", "twilio")
@@ -32,7 +34,7 @@ class Config:
     SECRET_KEY: str = ""
     SECRET_KEY_FALLBACKS: list[str] = field(default_factory=list)
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
-    TIMEZONE: str = "Asia/Shanghai"
+    TIMEZONE: str = timeutil.DEFAULT_TIMEZONE  # calendar dates (terms, pledges) are days here
     PANEL_SIZE: int = 5
     MAJORITY: int = 3
     GOVERNMENT_QUOTA: int = 2
@@ -117,6 +119,13 @@ class Config:
             raise ConfigError("PANEL_GOVERNMENT_QUOTA must be between 0 and the panel size")
         if self.VOTING_HOURS <= 0:
             raise ConfigError("PANEL_VOTING_HOURS must be positive")
+        try:
+            timeutil.zone_named(self.TIMEZONE)
+        except ValueError:
+            raise ConfigError(
+                f"PANEL_TIMEZONE must be an IANA time zone such as Asia/Shanghai, "
+                f"got {self.TIMEZONE!r}"
+            ) from None
         self._validate_sms()
         self._validate_web()
 

@@ -20,6 +20,7 @@ from .lifecycle import SeatChange, recheck_members
 from .models import Department, Panelist
 from .refusals import Invalid, Refused
 from .rules import PanelRules
+from .timeutil import local_date
 
 
 class PanelistInvalid(Invalid):
@@ -196,7 +197,7 @@ def _apply(panelist: Panelist, change: str, now: datetime) -> None:
         return
     panelist.active = False
     if change == RETIRED:
-        panelist.retired_on = now.date()
+        panelist.retired_on = local_date(now)
 
 
 def change_membership(

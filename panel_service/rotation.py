@@ -16,6 +16,7 @@ from .panelists import ACTIVATED, RETIRED, change_membership
 from .refusals import Refused
 from .rules import PanelRules
 from .seating import eligible_panelists
+from .timeutil import local_date
 
 TERM_WARNING = timedelta(days=60)
 MIN_PER_CATEGORY = 3  # below this a category's voice on the panel is too thin
@@ -30,7 +31,7 @@ class PoolWarning:
 
 def terms_ending(*, session: Session, now: datetime, within: timedelta = TERM_WARNING):
     """Active members whose term ends within the window, soonest first."""
-    horizon = (now + within).date()
+    horizon = local_date(now) + within
     return list(
         session.exec(
             select(Panelist)

@@ -19,6 +19,7 @@ from .enums import (
     SeatReason,
 )
 from .models import Appeal, Assignment, Panelist
+from .timeutil import local_date
 
 SEAT_STATES = (AssignmentState.PENDING, AssignmentState.VOTED)
 
@@ -40,7 +41,7 @@ def refusal(appeal: Appeal, seat: Assignment, now: datetime) -> Refusal | None:
 
 def eligible_panelists(*, session: Session, department_id: int, on: datetime) -> list[Panelist]:
     """Panelists who may sit on an appeal by this department, ordered by id."""
-    today = on.date()
+    today = local_date(on)
     return list(
         session.exec(
             select(Panelist)
@@ -63,7 +64,7 @@ def eligible_panelists(*, session: Session, department_id: int, on: datetime) ->
 
 def ineligibility(panelist: Panelist, *, department_id: int, on: datetime) -> PassOver | None:
     """Why this panelist may not take a new seat on the appeal now, or None."""
-    today = on.date()
+    today = local_date(on)
     if not panelist.active:
         return PassOver.INACTIVE
     if not panelist.term_start <= today <= panelist.term_end:

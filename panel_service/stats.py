@@ -1,4 +1,7 @@
-"""Numbers for the statistics dashboard, over a chosen period [start, end)."""
+"""Numbers for the statistics dashboard, over a chosen period [start, end).
+
+A period is two UTC instants; one of Beijing days comes from ``timeutil.day_range``.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,10 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from . import timeutil
 from .enums import AssignmentState, Decision, OutboxChannel, OutboxStatus
 from .models import Appeal, Assignment, Department, OutboxMessage
 
@@ -30,12 +33,12 @@ def _appeals(session: Session, start: datetime, end: datetime) -> list[Appeal]:
 
 
 def appeals_per_month(
-    *, session: Session, start: datetime, end: datetime, tz: str = "Asia/Shanghai"
+    *, session: Session, start: datetime, end: datetime, tz: str | None = None
 ) -> Series:
-    """Appeals submitted per calendar month (local time)."""
-    zone = ZoneInfo(tz)
+    """Appeals submitted per calendar month in the service zone (or ``tz``)."""
     months = Counter(
-        a.submitted_at.astimezone(zone).strftime("%Y-%m") for a in _appeals(session, start, end)
+        timeutil.localize(a.submitted_at, tz).strftime("%Y-%m")
+        for a in _appeals(session, start, end)
     )
     labels = sorted(months)
     return Series("appeals_per_month", labels, {"appeals": [months[m] for m in labels]})

@@ -1,12 +1,31 @@
-"""UTC storage and the one clock the domain reads."""
+"""UTC storage, the one clock the domain reads, and calendar dates in the service zone.
+
+Instants are aware UTC everywhere. A calendar date (a term, a pledge, a retirement, the year
+of a reference, a day picked in a report) is a day in the service zone, ``PANEL_TIMEZONE``:
+take it with ``local_date(instant)`` or ``local_today()``, never ``instant.date()``, which
+is the UTC day and eight hours wrong in Beijing. A day turns back into instants with
+``start_of_day`` and ``day_range``; typed dates are read with ``parse_date``.
+
+The zone is held here, like the clock, so that the domain needs neither Flask nor an extra
+argument: the app factory (which the CLI and the worker go through) calls
+``configure(timezone=config.TIMEZONE)`` once. Until then it is Asia/Shanghai, which is what
+scripts and tests get. One zone per process.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+# The first and last days whose midnights, and the next day's, datetime can hold in any zone.
+_FIRST_DAY, _LAST_DAY = date.min + timedelta(days=1), date.max - timedelta(days=1)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -32,6 +51,7 @@ def _system_now() -> datetime:
 
 # Tests and the worker's dry runs replace this to move time; everything reads now().
 _clock: Callable[[], datetime] = _system_now
+_zone: ZoneInfo = ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def now() -> datetime:
@@ -45,6 +65,60 @@ def set_clock(clock: Callable[[], datetime] | None) -> None:
     _clock = clock or _system_now
 
 
-def localize(value: datetime | None, tz_name: str = "Asia/Shanghai") -> datetime | None:
-    """The given aware time in the display time zone."""
-    return None if value is None else value.astimezone(ZoneInfo(tz_name))
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone of this name; ValueError if there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+
+
+def configure(*, timezone: str) -> None:
+    """Set the service zone (an IANA name such as Asia/Shanghai); ValueError if unknown."""
+    global _zone
+    _zone = zone_named(timezone)
+
+
+def zone() -> ZoneInfo:
+    """The service zone, in which every calendar date is taken."""
+    return _zone
+
+
+def localize(value: datetime | None, tz_name: str | None = None) -> datetime | None:
+    """The given aware time in the display zone (default: the service zone)."""
+    if value is None:
+        return None
+    return value.astimezone(zone_named(tz_name) if tz_name else _zone)
+
+
+def local_date(instant: datetime) -> date:
+    """The calendar day in the service zone at this aware instant."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime given; a calendar date needs an aware instant")
+    return instant.astimezone(_zone).date()
+
+
+def local_today() -> date:
+    """Today in the service zone, by the service clock."""
+    return local_date(now())
+
+
+def start_of_day(day: date) -> datetime:
+    """The instant, aware UTC, at which this day begins in the service zone."""
+    return datetime.combine(day, time.min, tzinfo=_zone).astimezone(UTC)
+
+
+def day_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """The instants [start of ``first``, start of the day after ``last``) in the service zone."""
+    return start_of_day(first), start_of_day(last + timedelta(days=1))
+
+
+def parse_date(text: str) -> date:
+    """A typed date, YYYY-MM-DD (full-width digits too); ValueError for anything else."""
+    match = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if match is None:
+        raise ValueError(f"not a date like 2025-10-01: {text!r}")
+    day = date(*(int(part) for part in match.groups()))
+    if not _FIRST_DAY <= day <= _LAST_DAY:
+        raise ValueError(f"a date beyond the calendar: {text!r}")
+    return day

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlmodel import func, select
 
@@ -36,6 +38,18 @@ def test_an_appeal_gets_a_reference_a_deadline_and_five_panelists(session, pool,
     assert len({s.link_nonce for s in seats}) == 5
     kinds = [e.kind for e in session.exec(select(AuditEvent).order_by(AuditEvent.id))]
     assert kinds == [AuditKind.APPEAL_CREATED, AuditKind.PANEL_DRAWN]
+
+
+@pytest.mark.parametrize(
+    ("instant", "prefix"),
+    [
+        (datetime(2025, 12, 31, 15, 30, tzinfo=UTC), "AP-2025-"),  # 23:30 on 31 Dec in Beijing
+        (datetime(2025, 12, 31, 23, 30, tzinfo=UTC), "AP-2026-"),  # 07:30 on 1 Jan in Beijing
+    ],
+)
+def test_the_reference_year_is_the_year_in_beijing(session, pool, rules, instant, prefix):
+    appeal = submit(session, rules, instant)
+    assert appeal.reference == f"{prefix}{appeal.id:06d}"
 
 
 @pytest.mark.parametrize(

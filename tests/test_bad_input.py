@@ -175,3 +175,12 @@ def test_a_since_beyond_the_calendar_is_422_not_a_crash(api, since):
 )
 def test_nul_in_a_path_is_404(api, path):
     assert api.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_day_at_the_end_of_the_calendar_is_not_a_crash(staff_client, admin_client, day):
+    # Their Beijing midnights (or the next day's) fall outside what datetime can hold.
+    listing = staff_client.get(f"/staff/appeals?from={day}&to={day}")
+    assert listing.status_code == 200 and "共 0 件" in listing.text
+    assert admin_client.get(f"/admin/stats?start={day}&end={day}").status_code == 400
+    assert admin_client.get(f"/admin/audit?start={day}&end={day}").status_code < 500

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -15,7 +15,7 @@ from panel_service.draw import NotEnoughPanelists, candidate_order, next_substit
 from panel_service.enums import AuditKind, PanelistCategory
 from panel_service.fairness import DrawRecord, chances
 from panel_service.models import Appeal, Assignment, AuditEvent, Panelist
-from panel_service.seating import eligible_panelists
+from panel_service.seating import eligible_panelists, ineligibility
 
 from . import factories
 
@@ -62,6 +62,36 @@ def test_eligibility_excludes_each_kind_of_ineligible_panelist(session, departme
     ids = [p.id for p in eligible_panelists(session=session, department_id=department.id, on=now)]
     assert ids == sorted([ok.id, other_unit.id])
     assert not {p.id for p in excluded} & set(ids)
+
+
+# 07:30 on 1 October in Beijing, which is still 30 September in UTC.
+BEIJING_0730_1_OCTOBER = datetime(2025, 9, 30, 23, 30, tzinfo=UTC)
+
+
+def _eligible_ids(session, department, on):
+    return {p.id for p in eligible_panelists(session=session, department_id=department.id, on=on)}
+
+
+def test_a_term_ended_30_september_is_over_at_0730_beijing_on_1_october(session, department):
+    ended = factories.PanelistFactory(term_end=date(2025, 9, 30))
+    session.flush()
+    assert ended.id not in _eligible_ids(session, department, BEIJING_0730_1_OCTOBER)
+    reason = ineligibility(ended, department_id=department.id, on=BEIJING_0730_1_OCTOBER)
+    assert reason == "out_of_term"
+
+
+def test_a_term_starting_1_october_is_open_at_0730_beijing_that_day(session, department):
+    starting = factories.PanelistFactory(term_start=date(2025, 10, 1))
+    session.flush()
+    assert starting.id in _eligible_ids(session, department, BEIJING_0730_1_OCTOBER)
+    assert ineligibility(starting, department_id=department.id, on=BEIJING_0730_1_OCTOBER) is None
+
+
+def test_a_pledge_signed_1_october_counts_at_0730_beijing_that_day(session, department):
+    pledged = factories.PanelistFactory(pledge_signed_on=date(2025, 10, 1))
+    session.flush()
+    assert pledged.id in _eligible_ids(session, department, BEIJING_0730_1_OCTOBER)
+    assert ineligibility(pledged, department_id=department.id, on=BEIJING_0730_1_OCTOBER) is None
 
 
 def test_quota_limits_government_seats(session, department, rules, now):

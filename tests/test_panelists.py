@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
-from panel_service.panelists import PanelistInput, PanelistInvalid, add_panelist, normalize_mobile
+from panel_service.panelists import (
+    PanelistInput,
+    PanelistInvalid,
+    add_panelist,
+    normalize_mobile,
+    retire_panelist,
+)
+
+from . import factories
 
 
 @pytest.mark.parametrize(
@@ -125,7 +135,15 @@ def test_suspend_reinstate_and_retire(session, appeal, rules, now):
     reinstate_panelist(session=session, panelist=member, actor="admin", rules=rules, now=now)
     assert member.active
     retire_panelist(session=session, panelist=member, actor="admin", rules=rules, now=now)
-    assert (member.active, member.retired_on) == (False, now.date())
+    assert (member.active, member.retired_on) == (False, date(2025, 9, 24))  # 10:00 in Beijing
     with pytest.raises(MembershipRefused) as refused:
         reinstate_panelist(session=session, panelist=member, actor="admin", rules=rules, now=now)
     assert refused.value.code == "retired"
+
+
+def test_retiring_at_0300_beijing_on_1_october_dates_the_retirement_1_october(session, rules):
+    member = factories.PanelistFactory()
+    session.flush()
+    at = datetime(2025, 9, 30, 19, 0, tzinfo=UTC)  # 03:00 on 1 October in Beijing
+    retire_panelist(session=session, panelist=member, actor="admin", rules=rules, now=at)
+    assert member.retired_on == date(2025, 10, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
@@ -29,6 +29,14 @@ def test_terms_ending_within_sixty_days(session, now):
     factories.PanelistFactory(term_end=date(2025, 10, 1), active=False)
     session.flush()
     assert terms_ending(session=session, now=now) == [soon]
+
+
+def test_terms_ending_counts_sixty_beijing_days_from_the_local_today(session):
+    at = datetime(2025, 9, 30, 23, 30, tzinfo=UTC)  # 07:30 on 1 October in Beijing
+    last_day = factories.PanelistFactory(term_end=date(2025, 11, 30))  # 1 October + 60 days
+    factories.PanelistFactory(term_end=date(2025, 12, 1))
+    session.flush()
+    assert terms_ending(session=session, now=at) == [last_day]
 
 
 @pytest.mark.parametrize(

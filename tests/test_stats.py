@@ -6,11 +6,12 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from panel_service import timeutil
 from panel_service.appeals import create_appeal
 from panel_service.charts import bar_svg, series_csv
 from panel_service.exports import ROSTER_COLUMNS, audit_jsonl, roster_csv, roster_xlsx
@@ -18,6 +19,7 @@ from panel_service.lifecycle import record_vote
 from panel_service.models import Assignment
 from panel_service.stats import (
     appeals_per_month,
+    decided_appeal_ids,
     decisions_per_department,
     median_hours_to_decision,
     rate,
@@ -62,6 +64,37 @@ def test_dashboard_numbers(session, appeal, department, rules, now):
     # The period filter: only the first appeal is in September.
     september = appeals_per_month(session=session, start=start, end=now + timedelta(days=7))
     assert september.columns["appeals"] == [1]
+
+
+# Around October 2025 in Beijing: the evening before, its first morning, the night after.
+BEFORE_1_OCTOBER = datetime(2025, 9, 30, 15, 30, tzinfo=UTC)  # 23:30 on 30 Sep in Beijing
+EARLY_1_OCTOBER = datetime(2025, 9, 30, 23, 0, tzinfo=UTC)  # 07:00 on 1 Oct in Beijing
+AFTER_31_OCTOBER = datetime(2025, 10, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 Nov in Beijing
+
+
+def submit_at(session, rules, *instants):
+    made = [
+        create_appeal(
+            session=session, data=factories.appeal_input(), submitted_by="t", rules=rules, now=at
+        )
+        for at in instants
+    ]
+    session.commit()
+    return made
+
+
+def test_a_period_of_local_days_runs_from_beijing_midnight_to_beijing_midnight(
+    session, pool, rules
+):
+    _before, inside, _after = submit_at(
+        session, rules, BEFORE_1_OCTOBER, EARLY_1_OCTOBER, AFTER_31_OCTOBER
+    )
+    start, end = timeutil.day_range(date(2025, 10, 1), date(2025, 10, 31))
+    months = appeals_per_month(session=session, start=start, end=end)
+    assert (months.labels, months.columns["appeals"]) == (["2025-10"], [1])
+    inside.decided_at = inside.submitted_at + timedelta(hours=5)
+    session.commit()
+    assert decided_appeal_ids(session=session, start=start, end=end) == [inside.id]
 
 
 def test_chart_is_valid_svg_carrying_the_numbers(session):

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlmodel import select
 
+from panel_service.appeals import create_appeal
 from panel_service.models import AuditEvent
+
+from . import factories
 
 PERIOD = "start=2025-09-01&end=2025-09-30"
 
@@ -30,6 +34,20 @@ def test_chart_svg_and_csv_carry_the_period_numbers(admin_client, appeal):
     assert table.splitlines() == ["label,appeals", "2025-09,1"]
     empty = admin_client.get("/admin/stats/appeals_per_month.csv?start=2024-01-01&end=2024-02-01")
     assert empty.data.decode("utf-8-sig").splitlines() == ["label,appeals"]
+
+
+def test_the_period_picker_reads_its_dates_as_beijing_days(admin_client, session, pool, rules):
+    for at in (
+        datetime(2025, 9, 30, 15, 30, tzinfo=UTC),  # 23:30 on 30 Sep in Beijing: before
+        datetime(2025, 9, 30, 23, 0, tzinfo=UTC),  # 07:00 on 1 Oct in Beijing: inside
+        datetime(2025, 10, 31, 16, 30, tzinfo=UTC),  # 00:30 on 1 Nov in Beijing: after
+    ):
+        create_appeal(
+            session=session, data=factories.appeal_input(), submitted_by="t", rules=rules, now=at
+        )
+    session.commit()
+    table = admin_client.get("/admin/stats/appeals_per_month.csv?start=2025-10-01&end=2025-10-31")
+    assert table.data.decode("utf-8-sig").splitlines() == ["label,appeals", "2025-10,1"]
 
 
 def test_unknown_chart_is_404_and_bad_dates_are_400(admin_client):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
 from werkzeug.datastructures import FileStorage
 
-from panel_service import lifecycle
+from panel_service import lifecycle, timeutil
+from panel_service.appeals import create_appeal
 from panel_service.enums import AppealStatus, MessageKind
 from panel_service.models import Appeal, Attachment, OutboxMessage, Panelist
 from panel_service.seating import seated
@@ -209,10 +210,25 @@ def test_the_list_filters_and_pages(staff_client, session, pool, rules, now):
     assert made[5].reference in by_reference.get_data(as_text=True)
     assert "共 0 件" in staff_client.get("/staff/appeals?status=decided").get_data(as_text=True)
     assert "共 23 件" in staff_client.get("/staff/appeals?department=HOUSING&status=open").text
-    day = (now + timedelta(hours=8)).date()
+    day = timeutil.local_date(now)
     assert "共 23 件" in staff_client.get(f"/staff/appeals?from={day}&to={day}").text
     assert "共 0 件" in staff_client.get(f"/staff/appeals?from={day + timedelta(1)}").text
     assert staff_client.get("/staff/appeals?from=garbage&page=x").status_code == 200
+
+
+def test_the_list_reads_from_and_to_as_beijing_days(staff_client, session, pool, rules):
+    for at in (
+        datetime(2025, 9, 30, 15, 30, tzinfo=UTC),  # 23:30 on 30 Sep in Beijing
+        datetime(2025, 9, 30, 23, 0, tzinfo=UTC),  # 07:00 on 1 Oct in Beijing
+        datetime(2025, 10, 1, 16, 30, tzinfo=UTC),  # 00:30 on 2 Oct in Beijing
+    ):
+        create_appeal(
+            session=session, data=factories.appeal_input(), submitted_by="t", rules=rules, now=at
+        )
+    session.commit()
+    assert "共 1 件" in staff_client.get("/staff/appeals?from=2025-10-01&to=2025-10-01").text
+    assert "共 2 件" in staff_client.get("/staff/appeals?from=2025-10-01").text
+    assert "共 2 件" in staff_client.get("/staff/appeals?to=2025-10-01").text
 
 
 def _vote(session, seat, choice, rules, now):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from flask import abort, current_app, request, send_file
+from flask import abort, request, send_file
 
 from .. import attachments, timeutil
 from ..enums import AppealStatus
@@ -17,20 +16,17 @@ PER_PAGE = 20
 
 
 def when(value: datetime | None) -> str:
-    """A time in the display zone, e.g. 2025-09-24 10:00."""
-    local = timeutil.localize(value, current_app.config["PANEL_TIMEZONE"])
+    """A time in the service zone, e.g. 2025-09-24 10:00."""
+    local = timeutil.localize(value)
     return "" if local is None else local.strftime("%Y-%m-%d %H:%M")
 
 
-def _day(value: str | None) -> datetime | None:
-    if not value:
-        return None
+def _day(value: str) -> date | None:
+    """A typed local day, or None when blank or not a date (bad filters are ignored)."""
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
+        return timeutil.parse_date(value) if value else None
     except ValueError:
         return None
-    zone = ZoneInfo(current_app.config["PANEL_TIMEZONE"])
-    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 def filters_from_args(*, department_id: int | None = None) -> tuple[AppealFilter, dict]:
@@ -38,12 +34,12 @@ def filters_from_args(*, department_id: int | None = None) -> tuple[AppealFilter
     args = request.args
     raw = {k: args.get(k, "").strip() for k in ("status", "department", "from", "to", "q")}
     status = raw["status"] if raw["status"] in {s.value for s in AppealStatus} else None
-    until = _day(raw["to"])
+    first, last = _day(raw["from"]), _day(raw["to"])
     filters = AppealFilter(
         status=AppealStatus(status) if status else None,
         department_id=department_id,
-        submitted_from=_day(raw["from"]),
-        submitted_before=until + timedelta(days=1) if until else None,
+        submitted_from=timeutil.start_of_day(first) if first else None,
+        submitted_before=timeutil.start_of_day(last + timedelta(days=1)) if last else None,
         text=raw["q"][:40] or None,
     )
     return filters, raw

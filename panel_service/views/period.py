@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from flask import current_app, request
+from flask import request
 
 from .. import timeutil
 
@@ -24,14 +23,14 @@ class Period:
 
 
 def period_from_request(default_days: int = 365) -> Period:
-    """Read ``start``/``end`` (YYYY-MM-DD, local) from the query; default: the last year."""
-    zone = ZoneInfo(current_app.config["PANEL_TIMEZONE"])
-    today = timeutil.now().astimezone(zone).date()
+    """Read ``start``/``end`` (YYYY-MM-DD, local days) from the query; default: the last year."""
+    today = timeutil.local_today()
     error = None
     try:
-        end_date = date.fromisoformat(request.args.get("end") or today.isoformat())
-        start_date = date.fromisoformat(
-            request.args.get("start") or (end_date - timedelta(days=default_days)).isoformat()
+        end_raw, start_raw = request.args.get("end"), request.args.get("start")
+        end_date = timeutil.parse_date(end_raw) if end_raw else today
+        start_date = (
+            timeutil.parse_date(start_raw) if start_raw else end_date - timedelta(days=default_days)
         )
     except ValueError:
         error = "invalid_date"
@@ -39,8 +38,5 @@ def period_from_request(default_days: int = 365) -> Period:
     if start_date > end_date:
         error = "start_after_end"
         start_date, end_date = end_date, start_date
-
-    def to_utc(day: date) -> datetime:
-        return datetime.combine(day, time.min, zone).astimezone(UTC)
-
-    return Period(start_date, end_date, to_utc(start_date), to_utc(end_date + timedelta(1)), error)
+    start, end = timeutil.day_range(start_date, end_date)
+    return Period(start_date, end_date, start, end, error)
