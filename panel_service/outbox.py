@@ -6,6 +6,9 @@ with the appeal). The worker *claims* due rows with ``SELECT ... FOR UPDATE SKIP
 records the result only if its claim still stands: each claim bumps ``attempts``, and that
 number fences the write, so a worker whose lease ran out cannot overwrite a newer attempt.
 A claim left by a crashed worker simply expires (``claimed_until``) and the row is due again.
+A batch is sent one row after another, so the lease taken at claim time may run out before
+a row's turn comes: right before each send the worker renews that row's claim
+(``renew_claim``) and sends only if it still held it.
 
 SMS bodies are rendered at claim time from the assignment, not stored when queued: the
 link is then signed with the newest key, follows the assignment's current nonce, and the
@@ -20,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, and_, col, or_, select
 
 from . import links, messages
@@ -36,7 +40,8 @@ from .sms.base import Outgoing
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)  # far above the provider's HTTP timeout
+# Renewed before each send, so it need only outlast one provider call.
+LEASE = timedelta(minutes=2)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 SEAT_MESSAGES = (
@@ -219,6 +224,30 @@ def _render(*, session: Session, message: OutboxMessage, settings: SmsSettings) 
         body=body,
         appeal=appeal.reference,
     )
+
+
+def renew_claim(
+    *, session: Session, outgoing, now: datetime, lease: timedelta = LEASE
+) -> bool:
+    """Extend a claim by a lease from ``now`` if it still stands; the caller commits.
+
+    False when the claim is gone: its lease ran out (a peer may be sending the row), a
+    newer attempt took the row, or its result is already recorded. Then do not send.
+    """
+    # One conditional UPDATE: on PostgreSQL it takes the row lock, so a peer's claim either
+    # skips the row (SKIP LOCKED) or re-reads it after our commit and finds it not due.
+    result = session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == outgoing.message_id,
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.attempts) == outgoing.attempt,
+            col(OutboxMessage.claimed_until) > now,
+        )
+        .values(claimed_until=now + lease, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def held_claim(*, session: Session, outgoing: Outgoing) -> OutboxMessage | None:

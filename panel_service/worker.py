@@ -1,8 +1,9 @@
 """The outbox worker: sweep deadlines, claim due messages, send them, record the results.
 
 No database transaction is open while a provider is called: the claim is committed
-first, the send happens, and the result is written in a new, short transaction.
-Several workers may run against PostgreSQL; on SQLite run one.
+first, then, message by message, the claim is renewed in a short transaction (and the
+message skipped if the claim was lost), the send happens, and the result is written in
+another short transaction. Several workers may run against PostgreSQL; on SQLite run one.
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ class Worker:
     rules: PanelRules
     batch: int = 20
     lease: timedelta = outbox.LEASE
-    # Called with the claimed messages after the claim is committed and before any send;
-    # tests use it to kill a worker at exactly that point.
-    after_claim: Callable[[list[Outgoing]], None] | None = None
+    # Called with the claimed messages (SMS or webhooks) after the claim is committed and
+    # before any send; tests use it to kill a worker, or let a peer in, at exactly that point.
+    after_claim: Callable[[list], None] | None = None
     # Outcome webhooks ride the same outbox; without settings they are cancelled, not sent.
     webhook: webhooks.WebhookSettings = field(
         default_factory=lambda: webhooks.WebhookSettings(url="", secret="")
@@ -88,16 +89,35 @@ class Worker:
                 session.commit()
             if not claimed:
                 return
+            if self.after_claim is not None:
+                self.after_claim(claimed)
             yield claimed
+
+    def _held(self, claim, settings, report: Report):
+        """Claimed messages one at a time, each only if its claim, renewed now, still stands."""
+        for claimed in self._claimed_batches(claim, settings):
+            for outgoing in claimed:
+                with self._session() as session:
+                    held = outbox.renew_claim(
+                        session=session, outgoing=outgoing, now=timeutil.now(), lease=self.lease
+                    )
+                    session.commit()
+                if held:
+                    yield outgoing
+                    continue
+                # The lease ran out while earlier messages of the batch were sent: a peer may
+                # be sending this one, and the row is due again for whoever claims it next.
+                log.warning(
+                    "claim on outbox message lost before it was sent; not sending it",
+                    extra={"message_id": outgoing.message_id, "attempt": outgoing.attempt},
+                )
+                report.counts["claims lost"] += 1
 
     def send_due(self, report: Report) -> None:
         """Claim and send due messages batch by batch until none is due."""
-        for claimed in self._claimed_batches(outbox.claim, self.settings):
-            if self.after_claim is not None:
-                self.after_claim(claimed)
-            for outgoing in claimed:
-                status = self._send_one(outgoing)
-                report.counts[str(status) if status else "claims lost"] += 1
+        for outgoing in self._held(outbox.claim, self.settings, report):
+            status = self._send_one(outgoing)
+            report.counts[str(status) if status else "claims lost"] += 1
 
     def _send_one(self, outgoing: Outgoing):
         provider_ref, failure = None, None
@@ -128,23 +148,22 @@ class Worker:
 
     def send_webhooks(self, report: Report) -> None:
         """Claim and POST due outcome webhooks, batch by batch, like SMS."""
-        for claimed in self._claimed_batches(webhooks.claim, self.webhook):
-            for outgoing in claimed:
-                failure = None
-                try:
-                    webhooks.post(outgoing, self.webhook)
-                except webhooks.WebhookFailure as exc:
-                    failure = exc
-                with self._session() as session:
-                    status = webhooks.record_result(
-                        session=session,
-                        outgoing=outgoing,
-                        failure=failure,
-                        max_attempts=self.rules.sms_max_attempts,
-                        now=timeutil.now(),
-                    )
-                    session.commit()
-                report.counts[f"webhook {status}" if status else "claims lost"] += 1
+        for outgoing in self._held(webhooks.claim, self.webhook, report):
+            failure = None
+            try:
+                webhooks.post(outgoing, self.webhook)
+            except webhooks.WebhookFailure as exc:
+                failure = exc
+            with self._session() as session:
+                status = webhooks.record_result(
+                    session=session,
+                    outgoing=outgoing,
+                    failure=failure,
+                    max_attempts=self.rules.sms_max_attempts,
+                    now=timeutil.now(),
+                )
+                session.commit()
+            report.counts[f"webhook {status}" if status else "claims lost"] += 1
 
     def run_once(self) -> Report:
         """One pass: the deadline sweep, then everything due (for cron and tests)."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from panel_service import timeutil
 from panel_service.appeals import create_appeal
@@ -28,6 +28,7 @@ from panel_service.enums import (
 from panel_service.models import Appeal, Assignment, OutboxMessage, Panelist
 from panel_service.outbox import LEASE
 from panel_service.sms.base import SmsFailure
+from panel_service.worker import Report
 
 from . import factories
 from .conftest import TEST_SECRET
@@ -291,3 +292,89 @@ def test_two_workers_never_send_a_message_twice(
     assert all(b.sent for b in backends)  # both really worked
     assert {m.status for m in messages(session)} == {OutboxStatus.SENT}
     assert session.exec(select(Appeal)).first().status == AppealStatus.OPEN
+
+
+# --- a claim is held while its message is sent -----------------------------------------
+
+
+def take_over(engine, settings, at):
+    """Make a peer worker claim every due SMS at ``at`` (after the first one's lease ran out)."""
+    from panel_service import outbox
+
+    timeutil.set_clock(lambda: at)
+    with Session(engine, expire_on_commit=False) as peer:
+        taken = outbox.claim(session=peer, settings=settings, now=at, limit=50)
+        peer.commit()
+    return taken
+
+
+def test_a_worker_whose_claim_was_taken_over_does_not_send(
+    appeal, engine, make_worker, sms_settings, session, now
+):
+    taken = []
+    backend = ScriptedBackend()
+    worker = make_worker(
+        backend,
+        after_claim=lambda _claimed: taken.extend(
+            take_over(engine, sms_settings, now + LEASE + timedelta(seconds=1))
+        ),
+    )
+    report = Report()
+    worker.send_due(report)
+    assert len(taken) == 5 and {o.attempt for o in taken} == {2}
+    assert backend.sent == []  # the peer holds every claim now: sending is its job
+    assert report.counts["claims lost"] == 5
+    # The peer's claims stand, untouched by the worker that lost them.
+    assert {(m.status, m.attempts) for m in messages(session)} == {(OutboxStatus.SENDING, 2)}
+
+
+class CountingBackend:
+    """A slow provider (still within its timeout) that counts the texts it accepts."""
+
+    name = "counting"
+    timeout = 1
+
+    def __init__(self, counts: Counter, lock: threading.Lock, delay: float):
+        self.counts, self.lock, self.delay = counts, lock, delay
+
+    def send(self, message):
+        time.sleep(self.delay)
+        with self.lock:
+            self.counts[message.message_id] += 1
+        return f"SM{message.message_id:08d}a{message.attempt}"
+
+
+@pytest.mark.postgres
+def test_a_lease_shorter_than_a_batch_never_sends_a_message_twice(
+    engine, session, pool, department, rules, make_worker
+):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("several workers need PostgreSQL's SKIP LOCKED; on SQLite run one worker")
+    try:
+        real_time_appeal(session, pool, department, rules)
+        timeutil.set_clock(lambda: datetime.now(UTC))  # real time, so leases run out
+        counts, lock = Counter(), threading.Lock()
+        # Five texts of 0.5 s each in one batch, under a 1.2 s lease: the last ones' leases
+        # run out while the first ones are being sent, and a second worker arrives then.
+        lease = timedelta(seconds=1.2)
+        first, second = (
+            make_worker(CountingBackend(counts, lock, 0.5), batch=5, lease=lease)
+            for _ in range(2)
+        )
+
+        def late():
+            time.sleep(1.6)
+            second.send_due(Report())
+
+        threads = [threading.Thread(target=first.send_due, args=(Report(),)),
+                   threading.Thread(target=late)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        rows = messages(session)
+        assert dict(counts) == {m.id: 1 for m in rows}  # every text went out exactly once
+        assert {m.status for m in rows} == {OutboxStatus.SENT}
+    finally:
+        timeutil.set_clock(None)
+
