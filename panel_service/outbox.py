@@ -40,7 +40,9 @@ from .sms.base import Outgoing
 
 log = logging.getLogger(__name__)
 
-# Renewed before each send, so it need only outlast one provider call.
+# Renewed before each send, so it need only outlast one provider call: at least twice the
+# HTTP timeout (a timeout bounds each wait, connect and read, not the whole call). The
+# configured timeouts are at most 60 s; the worker refuses a shorter lease (worker.py).
 LEASE = timedelta(minutes=2)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)

@@ -50,6 +50,21 @@ class Worker:
     webhook: webhooks.WebhookSettings = field(
         default_factory=lambda: webhooks.WebhookSettings(url="", secret="")
     )
+    # The SMS provider's HTTP timeout in seconds; None for a backend that calls no one.
+    provider_timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        # A claim is renewed before each send and must outlast the call it covers, or a
+        # peer could take the row and send it again while the provider is still answering.
+        calls = {"SMS provider": self.provider_timeout}
+        if self.webhook.url:
+            calls["webhook"] = self.webhook.timeout
+        for what, seconds in calls.items():
+            if seconds is not None and self.lease < 2 * timedelta(seconds=seconds):
+                raise ValueError(
+                    f"the outbox lease ({self.lease.total_seconds():g} s) must be at least "
+                    f"twice the {what} timeout ({seconds:g} s)"
+                )
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -197,6 +212,7 @@ def build_worker(config, *, engine: sa.Engine, **overrides) -> Worker:
         settings=outbox.SmsSettings.from_config(config),
         rules=PanelRules.from_config(config),
         webhook=webhooks.WebhookSettings.from_config(config),
+        provider_timeout=config.TWILIO_TIMEOUT if config.SMS_BACKEND == "twilio" else None,
     )
     values.update(overrides)
     return Worker(**values)

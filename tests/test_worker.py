@@ -378,3 +378,39 @@ def test_a_lease_shorter_than_a_batch_never_sends_a_message_twice(
     finally:
         timeutil.set_clock(None)
 
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        (dict(provider_timeout=10, lease=timedelta(seconds=15)), "SMS provider"),
+        (dict(webhook_timeout=60, lease=timedelta(seconds=100)), "webhook"),
+    ],
+)
+def test_a_lease_must_outlast_a_provider_call(make_worker, overrides, problem):
+    from panel_service.webhooks import WebhookSettings
+
+    if "webhook_timeout" in overrides:
+        overrides["webhook"] = WebhookSettings(
+            url="https://platform.example.cn/hooks/panel", secret="s" * 20,
+            timeout=overrides.pop("webhook_timeout"),
+        )
+    with pytest.raises(ValueError, match=problem):
+        make_worker(**overrides)
+
+
+def test_the_longest_configured_timeouts_fit_the_default_lease(config, engine):
+    from dataclasses import replace
+
+    from panel_service.worker import build_worker
+
+    slowest = replace(
+        config, SMS_BACKEND="twilio", TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_AUTH_TOKEN="twilio-test-token", TWILIO_FROM="+15005550006", TWILIO_TIMEOUT=60,
+        WEBHOOK_URL="https://platform.example.cn/hooks/panel", WEBHOOK_SECRET="s" * 20,
+        WEBHOOK_TIMEOUT=60,
+    )
+    slowest.validate()
+    worker = build_worker(slowest, engine=engine)
+    assert worker.lease == LEASE and worker.provider_timeout == 60
+    with pytest.raises(ValueError, match="SMS provider"):
+        build_worker(slowest, engine=engine, lease=timedelta(seconds=90))
