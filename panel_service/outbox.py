@@ -228,9 +228,7 @@ def _render(*, session: Session, message: OutboxMessage, settings: SmsSettings) 
     )
 
 
-def renew_claim(
-    *, session: Session, outgoing, now: datetime, lease: timedelta = LEASE
-) -> bool:
+def renew_claim(*, session: Session, outgoing, now: datetime, lease: timedelta = LEASE) -> bool:
     """Extend a claim by a lease from ``now`` if it still stands; the caller commits.
 
     False when the claim is gone: its lease ran out (a peer may be sending the row), a
@@ -292,6 +290,38 @@ def retry_or_give_up(
     message.status = OutboxStatus.PENDING
     message.next_attempt_at = now + backoff(message.attempts)
     return True
+
+
+def record_error(
+    *,
+    session: Session,
+    outgoing,
+    error: str,
+    accepted_as: OutboxStatus | None,
+    max_attempts: int,
+    now: datetime,
+    provider_ref: str | None = None,
+) -> OutboxStatus | None:
+    """Keep on the row an error that stopped its result being recorded; the caller commits.
+
+    ``accepted_as`` is what the provider's acceptance means (SENT for an SMS, DELIVERED for
+    a webhook), or None if it did not take the message. An accepted message is not sent
+    again, which would text the panelist twice; any other is retried with the backoff.
+    Returns the new status, or None when the claim had been lost.
+    """
+    message = held_claim(session=session, outgoing=outgoing)
+    if message is None:
+        return None
+    if accepted_as is None:
+        retry_or_give_up(message=message, error=error, max_attempts=max_attempts, now=now)
+    else:
+        mark_sent(message=message, provider_ref=provider_ref, now=now)
+        message.status, message.last_error = accepted_as, error[:500]
+        if accepted_as == OutboxStatus.DELIVERED:
+            message.delivered_at = now
+    session.add(message)
+    session.flush()
+    return message.status
 
 
 def advance_provider_status(message: OutboxMessage, status: DeliveryStatus) -> bool:

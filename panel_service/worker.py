@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from . import deadlines, delivery, idempotency, outbox, timeutil, webhooks
+from .enums import OutboxStatus
 from .rules import PanelRules
 from .sms.base import Outgoing, SmsBackend, SmsFailure
 
@@ -83,11 +84,20 @@ class Worker:
                 report.counts["idempotency keys forgotten"] += purged
             appeal_ids = deadlines.appeals_past_deadline(session=session, now=timeutil.now())
         for appeal_id in appeal_ids:
-            with self._session() as session:
-                substitutes = deadlines.settle_expired(
-                    session=session, appeal_id=appeal_id, rules=self.rules, now=timeutil.now()
+            try:
+                with self._session() as session:
+                    substitutes = deadlines.settle_expired(
+                        session=session, appeal_id=appeal_id, rules=self.rules, now=timeutil.now()
+                    )
+                    session.commit()
+            except Exception:
+                # One appeal's fault must not hold up the others; its transaction is rolled
+                # back (the session closes) and it is tried again on the next pass.
+                log.exception(
+                    "settling an appeal's expired seats failed", extra={"appeal_id": appeal_id}
                 )
-                session.commit()
+                report.counts["errors"] += 1
+                continue
             report.counts["substitutes seated"] += len(substitutes)
 
     def _claimed_batches(self, claim, settings):
@@ -128,13 +138,47 @@ class Worker:
                 )
                 report.counts["claims lost"] += 1
 
+    def _record(self, outgoing, report: Report, record, *, accepted_as, provider_ref, error):
+        """Run ``record(session)`` in its own transaction and commit; if it raises, roll it
+        back and keep the error on the row instead, so one message cannot stop the worker.
+
+        ``accepted_as`` and ``error`` say what the provider did (see outbox.record_error).
+        """
+        ids = {"message_id": outgoing.message_id, "attempt": outgoing.attempt}
+        try:
+            with self._session() as session:
+                status = record(session)
+                session.commit()
+            return status
+        except Exception as exc:
+            log.exception("recording the result of an outbox message failed", extra=ids)
+            report.counts["errors"] += 1
+            fault = f"{type(exc).__name__} while recording the result"
+        try:
+            with self._session() as session:
+                status = outbox.record_error(
+                    session=session,
+                    outgoing=outgoing,
+                    error=f"{error}; {fault}" if error else fault,
+                    accepted_as=accepted_as,
+                    provider_ref=provider_ref,
+                    max_attempts=self.rules.sms_max_attempts,
+                    now=timeutil.now(),
+                )
+                session.commit()
+            return status
+        except Exception:
+            # Most likely the database itself; the claim expires and the row is due again.
+            log.exception("keeping the error on an outbox message failed", extra=ids)
+            return None
+
     def send_due(self, report: Report) -> None:
         """Claim and send due messages batch by batch until none is due."""
         for outgoing in self._held(outbox.claim, self.settings, report):
-            status = self._send_one(outgoing)
+            status = self._send_one(outgoing, report)
             report.counts[str(status) if status else "claims lost"] += 1
 
-    def _send_one(self, outgoing: Outgoing):
+    def _send_one(self, outgoing: Outgoing, report: Report):
         provider_ref, failure = None, None
         try:
             provider_ref = self.backend.send(outgoing)
@@ -143,16 +187,21 @@ class Worker:
         except Exception as exc:  # a backend bug must not kill the worker; retry later
             log.exception("SMS backend raised", extra={"message_id": outgoing.message_id})
             failure = SmsFailure(f"unexpected {type(exc).__name__}", permanent=False)
-        with self._session() as session:
-            status = delivery.record_send(
+        status = self._record(
+            outgoing,
+            report,
+            lambda session: delivery.record_send(
                 session=session,
                 outgoing=outgoing,
                 provider_ref=provider_ref,
                 failure=failure,
                 rules=self.rules,
                 now=timeutil.now(),
-            )
-            session.commit()
+            ),
+            accepted_as=OutboxStatus.SENT if failure is None else None,
+            provider_ref=provider_ref,
+            error=failure.describe() if failure else None,
+        )
         log.info(
             "outbox message %s: %s",
             outgoing.kind,
@@ -164,28 +213,46 @@ class Worker:
     def send_webhooks(self, report: Report) -> None:
         """Claim and POST due outcome webhooks, batch by batch, like SMS."""
         for outgoing in self._held(webhooks.claim, self.webhook, report):
-            failure = None
-            try:
-                webhooks.post(outgoing, self.webhook)
-            except webhooks.WebhookFailure as exc:
-                failure = exc
-            with self._session() as session:
-                status = webhooks.record_result(
-                    session=session,
-                    outgoing=outgoing,
-                    failure=failure,
-                    max_attempts=self.rules.sms_max_attempts,
-                    now=timeutil.now(),
-                )
-                session.commit()
+            status = self._post_one(outgoing, report)
             report.counts[f"webhook {status}" if status else "claims lost"] += 1
+
+    def _post_one(self, outgoing: webhooks.WebhookOutgoing, report: Report):
+        failure = None
+        try:
+            webhooks.post(outgoing, self.webhook)
+        except webhooks.WebhookFailure as exc:
+            failure = exc
+        except Exception as exc:  # as for SMS: a bug must not kill the worker; retry later
+            log.exception("webhook POST raised", extra={"message_id": outgoing.message_id})
+            failure = webhooks.WebhookFailure(f"unexpected {type(exc).__name__}", permanent=False)
+        return self._record(
+            outgoing,
+            report,
+            lambda session: webhooks.record_result(
+                session=session,
+                outgoing=outgoing,
+                failure=failure,
+                max_attempts=self.rules.sms_max_attempts,
+                now=timeutil.now(),
+            ),
+            # A 2xx answer is the receiver's own receipt (see webhooks.record_result).
+            accepted_as=OutboxStatus.DELIVERED if failure is None else None,
+            provider_ref=None,
+            error=str(failure) if failure else None,
+        )
 
     def run_once(self) -> Report:
         """One pass: the deadline sweep, then everything due (for cron and tests)."""
         report = Report()
-        self.sweep(report)
-        self.send_due(report)
-        self.send_webhooks(report)
+        for stage in (self.sweep, self.send_due, self.send_webhooks):
+            try:
+                stage(report)
+            except sa.exc.OperationalError:
+                raise  # the database went away: the pass ends here (see run_forever)
+            except Exception:
+                # A fault in one stage (say, the reminders) must not hold up the others.
+                log.exception("worker stage failed", extra={"stage": stage.__name__})
+                report.counts["errors"] += 1
         return report
 
     def run_forever(self, *, interval: float, stop: threading.Event | None = None) -> None:
@@ -196,8 +263,9 @@ class Worker:
                 report = self.run_once()
                 if any(report.counts.values()):  # not every idle pass
                     log.info("worker pass: %s", report)
-            except sa.exc.OperationalError:
-                # The database went away for a moment; the next pass starts afresh.
+            except Exception:
+                # The database went away for a moment, or a bug: the next pass starts afresh.
+                # (KeyboardInterrupt and SystemExit are not Exceptions: they still stop us.)
                 log.exception("worker pass failed; retrying after the interval")
             stop.wait(interval)
 

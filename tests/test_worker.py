@@ -414,3 +414,174 @@ def test_the_longest_configured_timeouts_fit_the_default_lease(config, engine):
     assert worker.lease == LEASE and worker.provider_timeout == 60
     with pytest.raises(ValueError, match="SMS provider"):
         build_worker(slowest, engine=engine, lease=timedelta(seconds=90))
+
+
+# --- one message's or one appeal's fault does not stop the worker ----------------------
+
+
+def raise_once_for(monkeypatch, exc, *, when):
+    """Make ``delivery.record_send`` raise ``exc`` the first time ``when(outgoing, failure)``."""
+    from panel_service import delivery
+
+    original, hit = delivery.record_send, []
+
+    def record_send(*, outgoing, failure=None, **kw):
+        if not hit and when(outgoing, failure):
+            hit.append(outgoing.message_id)
+            raise exc
+        return original(outgoing=outgoing, failure=failure, **kw)
+
+    monkeypatch.setattr(delivery, "record_send", record_send)
+    return hit
+
+
+def assert_logged_without_numbers(caplog, session, **ids):
+    """An error was logged with a traceback and the ids, and no panelist's number."""
+    [record] = [r for r in caplog.records if r.levelno >= 40]
+    assert record.exc_info is not None
+    assert all(getattr(record, key) == value for key, value in ids.items())
+    mobiles = session.exec(select(Panelist.mobile)).all()
+    session.rollback()  # end the read, or SQLite would show this snapshot to later reads
+    assert not any(m in record.getMessage() or m[3:] in record.getMessage() for m in mobiles)
+
+
+def test_an_exception_recording_a_failed_send_keeps_the_error_for_a_retry(
+    appeal, make_worker, session, now, monkeypatch, caplog
+):
+    from panel_service.replacement import SeatNotVacatable
+
+    # The number is refused, and replacing the seat then raises: nothing reached the
+    # panelist, so the message is tried again later like any transient failure.
+    backend = ScriptedBackend(SmsFailure("invalid 'To' number", permanent=True, code="21211"))
+    hit = raise_once_for(
+        monkeypatch, SeatNotVacatable("assignment 1 is voted"),
+        when=lambda _outgoing, failure: failure is not None,
+    )
+    worker = make_worker(backend)
+    report = worker.run_once()
+    assert report.counts["sent"] == 4 and report.counts["errors"] == 1
+    [failing] = [m for m in messages(session) if m.id == hit[0]]
+    assert (failing.status, failing.attempts) == (OutboxStatus.PENDING, 1)
+    assert failing.last_error == (
+        "21211: invalid 'To' number; SeatNotVacatable while recording the result"
+    )
+    assert failing.next_attempt_at == now + timedelta(seconds=30)  # the usual backoff
+    assert {m.status for m in messages(session) if m.id != failing.id} == {OutboxStatus.SENT}
+    assert_logged_without_numbers(caplog, session, message_id=failing.id, attempt=1)
+    timeutil.set_clock(lambda: now + timedelta(seconds=31))
+    assert worker.run_once().counts["sent"] == 1
+    session.refresh(failing)
+    assert (failing.status, failing.attempts) == (OutboxStatus.SENT, 2)
+
+
+def test_an_exception_recording_an_accepted_send_never_sends_it_again(
+    appeal, make_worker, session, now, monkeypatch
+):
+    backend = ScriptedBackend()
+    hit = raise_once_for(monkeypatch, RuntimeError("boom"), when=lambda _o, failure: True)
+    worker = make_worker(backend)
+    assert worker.run_once().counts["errors"] == 1
+    [accepted] = [m for m in messages(session) if m.id == hit[0]]
+    # The provider has it: the row says so (its receipts will find it by provider_ref).
+    assert (accepted.status, accepted.provider_ref) == (
+        OutboxStatus.SENT, f"SM{accepted.id:08d}a1",
+    )
+    assert accepted.last_error == "RuntimeError while recording the result"
+    assert {m.status for m in messages(session)} == {OutboxStatus.SENT}
+    timeutil.set_clock(lambda: now + LEASE + timedelta(hours=2))
+    worker.run_once()
+    assert sorted(o.message_id for o in backend.sent) == [m.id for m in messages(session)]
+
+
+def appeals_past_their_deadline(session, department, rules, now, count):
+    """``count`` open appeals whose five seats' deadlines have just passed."""
+    made = [
+        create_appeal(
+            session=session, data=factories.appeal_input(department=department.code),
+            submitted_by="staff:test", rules=rules, now=now - rules.voting_window,
+        )
+        for _ in range(count)
+    ]
+    session.commit()
+    return made
+
+
+def pending_seats(session, appeal):
+    session.rollback()
+    return session.exec(
+        select(Assignment).where(
+            Assignment.appeal_id == appeal.id, Assignment.state == AssignmentState.PENDING
+        )
+    ).all()
+
+
+def fail_to_settle(monkeypatch, appeal_id):
+    from panel_service import deadlines
+
+    original = deadlines.settle_expired
+
+    def settle_expired(*, appeal_id: int, **kw):
+        if appeal_id == failing_id:
+            raise RuntimeError("injected")
+        return original(appeal_id=appeal_id, **kw)
+
+    failing_id = appeal_id
+    monkeypatch.setattr(deadlines, "settle_expired", settle_expired)
+
+
+def test_an_exception_settling_one_appeal_does_not_stop_the_sweep(
+    session, pool, department, rules, now, make_worker, monkeypatch, caplog
+):
+    first, broken, last = appeals_past_their_deadline(session, department, rules, now, 3)
+    expired = {s.id for s in pending_seats(session, broken)}
+    fail_to_settle(monkeypatch, broken.id)
+    report = Report()
+    make_worker().sweep(report)
+    assert report.counts["substitutes seated"] == 10 and report.counts["errors"] == 1
+    for swept in (first, last):  # before and after the broken one
+        assert all(s.deadline > now for s in pending_seats(session, swept))
+    assert {s.id for s in pending_seats(session, broken)} == expired  # retried next pass
+    assert_logged_without_numbers(caplog, session, appeal_id=broken.id)
+
+
+def test_the_running_worker_survives_exceptions_pass_after_pass(
+    session, pool, department, rules, now, make_worker, monkeypatch
+):
+    first, broken, last = appeals_past_their_deadline(session, department, rules, now, 3)
+    fail_to_settle(monkeypatch, broken.id)
+    # One substitute's invitation fails at the provider and then again while recording.
+    backend = ScriptedBackend(SmsFailure("HTTP 500", permanent=False, code="HTTP 500"))
+    hit = raise_once_for(
+        monkeypatch, RuntimeError("injected"), when=lambda _o, failure: failure is not None
+    )
+    worker = make_worker(backend)
+    passes, real_run_once = [], worker.run_once
+
+    def run_once():  # the second pass as a whole fails too
+        passes.append(len(passes) + 1)
+        if len(passes) == 2:
+            raise RuntimeError("injected into a whole pass")
+        return real_run_once()
+
+    monkeypatch.setattr(worker, "run_once", run_once)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, kwargs=dict(interval=0.01, stop=stop))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(passes) < 6 and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert thread.is_alive() and len(passes) >= 6
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    rows = {m.id: m for m in messages(session)}
+    failing = rows.pop(hit[0])
+    assert failing.status == OutboxStatus.PENDING and failing.attempts == 1
+    assert failing.last_error == "HTTP 500: HTTP 500; RuntimeError while recording the result"
+    sent = [m for m in rows.values() if m.status == OutboxStatus.SENT]
+    assert len(sent) == 9 and len(backend.sent) == 9  # the other substitutes' invitations
+    for swept in (first, last):
+        assert all(s.deadline > now for s in pending_seats(session, swept))
+    assert all(s.deadline <= now for s in pending_seats(session, broken))
