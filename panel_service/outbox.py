@@ -6,6 +6,9 @@ with the appeal). The worker *claims* due rows with ``SELECT ... FOR UPDATE SKIP
 records the result only if its claim still stands: each claim bumps ``attempts``, and that
 number fences the write, so a worker whose lease ran out cannot overwrite a newer attempt.
 A claim left by a crashed worker simply expires (``claimed_until``) and the row is due again.
+A batch is sent one row after another, so the lease taken at claim time may run out before
+a row's turn comes: right before each send the worker renews that row's claim
+(``renew_claim``) and sends only if it still held it.
 
 SMS bodies are rendered at claim time from the assignment, not stored when queued: the
 link is then signed with the newest key, follows the assignment's current nonce, and the
@@ -20,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, and_, col, or_, select
 
 from . import links, messages, seating
@@ -34,7 +38,10 @@ from .sms.base import Outgoing
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)  # far above the provider's HTTP timeout
+# Renewed before each send, so it need only outlast one provider call: at least twice the
+# HTTP timeout (a timeout bounds each wait, connect and read, not the whole call). The
+# configured timeouts are at most 60 s; the worker refuses a shorter lease (worker.py).
+LEASE = timedelta(minutes=2)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 SEAT_MESSAGES = (
@@ -223,6 +230,28 @@ def _render(*, session: Session, message: OutboxMessage, settings: SmsSettings) 
     )
 
 
+def renew_claim(*, session: Session, outgoing, now: datetime, lease: timedelta = LEASE) -> bool:
+    """Extend a claim by a lease from ``now`` if it still stands; the caller commits.
+
+    False when the claim is gone: its lease ran out (a peer may be sending the row), a
+    newer attempt took the row, or its result is already recorded. Then do not send.
+    """
+    # One conditional UPDATE: on PostgreSQL it takes the row lock, so a peer's claim either
+    # skips the row (SKIP LOCKED) or re-reads it after our commit and finds it not due.
+    result = session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == outgoing.message_id,
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+            col(OutboxMessage.attempts) == outgoing.attempt,
+            col(OutboxMessage.claimed_until) > now,
+        )
+        .values(claimed_until=now + lease, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def held_claim(*, session: Session, outgoing: Outgoing) -> OutboxMessage | None:
     """The row, locked, if the worker's claim on it still stands; else None."""
     row = session.get(OutboxMessage, outgoing.message_id, with_for_update=True)
@@ -263,6 +292,38 @@ def retry_or_give_up(
     message.status = OutboxStatus.PENDING
     message.next_attempt_at = now + backoff(message.attempts)
     return True
+
+
+def record_error(
+    *,
+    session: Session,
+    outgoing,
+    error: str,
+    accepted_as: OutboxStatus | None,
+    max_attempts: int,
+    now: datetime,
+    provider_ref: str | None = None,
+) -> OutboxStatus | None:
+    """Keep on the row an error that stopped its result being recorded; the caller commits.
+
+    ``accepted_as`` is what the provider's acceptance means (SENT for an SMS, DELIVERED for
+    a webhook), or None if it did not take the message. An accepted message is not sent
+    again, which would text the panelist twice; any other is retried with the backoff.
+    Returns the new status, or None when the claim had been lost.
+    """
+    message = held_claim(session=session, outgoing=outgoing)
+    if message is None:
+        return None
+    if accepted_as is None:
+        retry_or_give_up(message=message, error=error, max_attempts=max_attempts, now=now)
+    else:
+        mark_sent(message=message, provider_ref=provider_ref, now=now)
+        message.status, message.last_error = accepted_as, error[:500]
+        if accepted_as == OutboxStatus.DELIVERED:
+            message.delivered_at = now
+    session.add(message)
+    session.flush()
+    return message.status
 
 
 def advance_provider_status(message: OutboxMessage, status: DeliveryStatus) -> bool:

@@ -246,7 +246,8 @@ def test_workers_killed_at_random_points_send_every_invitation_once(
     env = procs.child_env(
         database_url, PANEL_SMS_BACKEND="twilio", PANEL_TWILIO_ACCOUNT_SID=SID,
         PANEL_TWILIO_AUTH_TOKEN="twilio-test-token", PANEL_TWILIO_FROM="+15005550006",
-        FAKE_TWILIO_URL=fake.url,
+        # The fake answers at once; the workers' 3 s lease must outlast twice this timeout.
+        PANEL_TWILIO_TIMEOUT="1", FAKE_TWILIO_URL=fake.url,
     )
     rng = random.Random()
     kills, unsent_at_kill = 0, []

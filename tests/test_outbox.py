@@ -208,3 +208,28 @@ def test_concurrent_claims_skip_locked_rows(engine, session, appeal, sms_setting
         second.commit()
     assert len(a) == 3 and len(b) == 2
     assert {o.message_id for o in a}.isdisjoint({o.message_id for o in b})
+
+
+def test_a_claim_is_renewed_only_while_it_is_held(session, appeal, sms_settings, now):
+    [mine] = outbox.claim(session=session, settings=sms_settings, now=now, limit=1)
+    session.commit()
+    row = session.get(OutboxMessage, mine.message_id)
+    minute = now + timedelta(minutes=1)
+    assert outbox.renew_claim(session=session, outgoing=mine, now=minute)
+    session.commit()
+    session.refresh(row)
+    assert row.claimed_until == minute + outbox.LEASE  # a full lease from the renewal
+    # A lease that ran out is lost, even before anyone else claims the row.
+    expired = row.claimed_until + timedelta(seconds=1)
+    assert not outbox.renew_claim(session=session, outgoing=mine, now=expired)
+    [theirs] = outbox.claim(session=session, settings=sms_settings, now=expired, limit=1)
+    session.commit()
+    assert theirs.message_id == mine.message_id and theirs.attempt == 2
+    assert not outbox.renew_claim(session=session, outgoing=mine, now=expired)  # fenced
+    assert outbox.renew_claim(session=session, outgoing=theirs, now=expired)
+    outbox.mark_sent(message=row, provider_ref="SM1", now=expired)
+    session.add(row)
+    session.commit()
+    assert not outbox.renew_claim(session=session, outgoing=theirs, now=expired)  # done
+    session.refresh(row)
+    assert (row.status, row.claimed_until) == (OutboxStatus.SENT, None)

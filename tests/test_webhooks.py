@@ -235,3 +235,31 @@ def test_the_webhook_needs_a_secret_and_https_in_production(database_url):
             WEBHOOK_URL="http://platform.example.cn/hook",
             WEBHOOK_SECRET=SECRET,
         )
+
+
+def test_a_webhook_whose_claim_was_taken_over_is_not_posted(
+    make_worker, receiver, engine, session, appeal, rules, now
+):
+    from sqlmodel import Session
+
+    from panel_service import outbox, timeutil
+
+    _decide(session, appeal, rules, now)
+    endpoint = receiver()
+    settings = _settings(endpoint.url)
+    taken = []
+
+    def peer_takes_over(_claimed):
+        later = now + outbox.LEASE + timedelta(seconds=1)
+        timeutil.set_clock(lambda: later)
+        with Session(engine, expire_on_commit=False) as peer:
+            taken.extend(webhooks.claim(session=peer, settings=settings, now=later))
+            peer.commit()
+
+    report = Report()
+    make_worker(webhook=settings, after_claim=peer_takes_over).send_webhooks(report)
+    assert [o.attempt for o in taken] == [2]
+    assert endpoint.received == []  # the peer holds the claim: posting is its job
+    assert report.counts["claims lost"] == 1
+    (hook,) = hooks(session)
+    assert (hook.status, hook.attempts) == (OutboxStatus.SENDING, 2)

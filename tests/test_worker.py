@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from panel_service import timeutil
 from panel_service.appeals import create_appeal
@@ -28,6 +28,7 @@ from panel_service.enums import (
 from panel_service.models import Appeal, Assignment, OutboxMessage, Panelist
 from panel_service.outbox import LEASE
 from panel_service.sms.base import SmsFailure
+from panel_service.worker import Report
 
 from . import factories
 from .conftest import TEST_SECRET
@@ -291,3 +292,296 @@ def test_two_workers_never_send_a_message_twice(
     assert all(b.sent for b in backends)  # both really worked
     assert {m.status for m in messages(session)} == {OutboxStatus.SENT}
     assert session.exec(select(Appeal)).first().status == AppealStatus.OPEN
+
+
+# --- a claim is held while its message is sent -----------------------------------------
+
+
+def take_over(engine, settings, at):
+    """Make a peer worker claim every due SMS at ``at`` (after the first one's lease ran out)."""
+    from panel_service import outbox
+
+    timeutil.set_clock(lambda: at)
+    with Session(engine, expire_on_commit=False) as peer:
+        taken = outbox.claim(session=peer, settings=settings, now=at, limit=50)
+        peer.commit()
+    return taken
+
+
+def test_a_worker_whose_claim_was_taken_over_does_not_send(
+    appeal, engine, make_worker, sms_settings, session, now
+):
+    taken = []
+    backend = ScriptedBackend()
+    worker = make_worker(
+        backend,
+        after_claim=lambda _claimed: taken.extend(
+            take_over(engine, sms_settings, now + LEASE + timedelta(seconds=1))
+        ),
+    )
+    report = Report()
+    worker.send_due(report)
+    assert len(taken) == 5 and {o.attempt for o in taken} == {2}
+    assert backend.sent == []  # the peer holds every claim now: sending is its job
+    assert report.counts["claims lost"] == 5
+    # The peer's claims stand, untouched by the worker that lost them.
+    assert {(m.status, m.attempts) for m in messages(session)} == {(OutboxStatus.SENDING, 2)}
+
+
+class CountingBackend:
+    """A slow provider (still within its timeout) that counts the texts it accepts."""
+
+    name = "counting"
+    timeout = 1
+
+    def __init__(self, counts: Counter, lock: threading.Lock, delay: float):
+        self.counts, self.lock, self.delay = counts, lock, delay
+
+    def send(self, message):
+        time.sleep(self.delay)
+        with self.lock:
+            self.counts[message.message_id] += 1
+        return f"SM{message.message_id:08d}a{message.attempt}"
+
+
+@pytest.mark.postgres
+def test_a_lease_shorter_than_a_batch_never_sends_a_message_twice(
+    engine, session, pool, department, rules, make_worker
+):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("several workers need PostgreSQL's SKIP LOCKED; on SQLite run one worker")
+    try:
+        real_time_appeal(session, pool, department, rules)
+        timeutil.set_clock(lambda: datetime.now(UTC))  # real time, so leases run out
+        counts, lock = Counter(), threading.Lock()
+        # Five texts of 0.5 s each in one batch, under a 1.2 s lease: the last ones' leases
+        # run out while the first ones are being sent, and a second worker arrives then.
+        lease = timedelta(seconds=1.2)
+        first, second = (
+            make_worker(CountingBackend(counts, lock, 0.5), batch=5, lease=lease)
+            for _ in range(2)
+        )
+
+        def late():
+            time.sleep(1.6)
+            second.send_due(Report())
+
+        threads = [threading.Thread(target=first.send_due, args=(Report(),)),
+                   threading.Thread(target=late)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        rows = messages(session)
+        assert dict(counts) == {m.id: 1 for m in rows}  # every text went out exactly once
+        assert {m.status for m in rows} == {OutboxStatus.SENT}
+    finally:
+        timeutil.set_clock(None)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        (dict(provider_timeout=10, lease=timedelta(seconds=15)), "SMS provider"),
+        (dict(webhook_timeout=60, lease=timedelta(seconds=100)), "webhook"),
+    ],
+)
+def test_a_lease_must_outlast_a_provider_call(make_worker, overrides, problem):
+    from panel_service.webhooks import WebhookSettings
+
+    if "webhook_timeout" in overrides:
+        overrides["webhook"] = WebhookSettings(
+            url="https://platform.example.cn/hooks/panel", secret="s" * 20,
+            timeout=overrides.pop("webhook_timeout"),
+        )
+    with pytest.raises(ValueError, match=problem):
+        make_worker(**overrides)
+
+
+def test_the_longest_configured_timeouts_fit_the_default_lease(config, engine):
+    from dataclasses import replace
+
+    from panel_service.worker import build_worker
+
+    slowest = replace(
+        config, SMS_BACKEND="twilio", TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_AUTH_TOKEN="twilio-test-token", TWILIO_FROM="+15005550006", TWILIO_TIMEOUT=60,
+        WEBHOOK_URL="https://platform.example.cn/hooks/panel", WEBHOOK_SECRET="s" * 20,
+        WEBHOOK_TIMEOUT=60,
+    )
+    slowest.validate()
+    worker = build_worker(slowest, engine=engine)
+    assert worker.lease == LEASE and worker.provider_timeout == 60
+    with pytest.raises(ValueError, match="SMS provider"):
+        build_worker(slowest, engine=engine, lease=timedelta(seconds=90))
+
+
+# --- one message's or one appeal's fault does not stop the worker ----------------------
+
+
+def raise_once_for(monkeypatch, exc, *, when):
+    """Make ``delivery.record_send`` raise ``exc`` the first time ``when(outgoing, failure)``."""
+    from panel_service import delivery
+
+    original, hit = delivery.record_send, []
+
+    def record_send(*, outgoing, failure=None, **kw):
+        if not hit and when(outgoing, failure):
+            hit.append(outgoing.message_id)
+            raise exc
+        return original(outgoing=outgoing, failure=failure, **kw)
+
+    monkeypatch.setattr(delivery, "record_send", record_send)
+    return hit
+
+
+def assert_logged_without_numbers(caplog, session, **ids):
+    """An error was logged with a traceback and the ids, and no panelist's number."""
+    [record] = [r for r in caplog.records if r.levelno >= 40]
+    assert record.exc_info is not None
+    assert all(getattr(record, key) == value for key, value in ids.items())
+    mobiles = session.exec(select(Panelist.mobile)).all()
+    session.rollback()  # end the read, or SQLite would show this snapshot to later reads
+    assert not any(m in record.getMessage() or m[3:] in record.getMessage() for m in mobiles)
+
+
+def test_an_exception_recording_a_failed_send_keeps_the_error_for_a_retry(
+    appeal, make_worker, session, now, monkeypatch, caplog
+):
+    from panel_service.replacement import SeatNotVacatable
+
+    # The number is refused, and replacing the seat then raises: nothing reached the
+    # panelist, so the message is tried again later like any transient failure.
+    backend = ScriptedBackend(SmsFailure("invalid 'To' number", permanent=True, code="21211"))
+    hit = raise_once_for(
+        monkeypatch, SeatNotVacatable("assignment 1 is voted"),
+        when=lambda _outgoing, failure: failure is not None,
+    )
+    worker = make_worker(backend)
+    report = worker.run_once()
+    assert report.counts["sent"] == 4 and report.counts["errors"] == 1
+    [failing] = [m for m in messages(session) if m.id == hit[0]]
+    assert (failing.status, failing.attempts) == (OutboxStatus.PENDING, 1)
+    assert failing.last_error == (
+        "21211: invalid 'To' number; SeatNotVacatable while recording the result"
+    )
+    assert failing.next_attempt_at == now + timedelta(seconds=30)  # the usual backoff
+    assert {m.status for m in messages(session) if m.id != failing.id} == {OutboxStatus.SENT}
+    assert_logged_without_numbers(caplog, session, message_id=failing.id, attempt=1)
+    timeutil.set_clock(lambda: now + timedelta(seconds=31))
+    assert worker.run_once().counts["sent"] == 1
+    session.refresh(failing)
+    assert (failing.status, failing.attempts) == (OutboxStatus.SENT, 2)
+
+
+def test_an_exception_recording_an_accepted_send_never_sends_it_again(
+    appeal, make_worker, session, now, monkeypatch
+):
+    backend = ScriptedBackend()
+    hit = raise_once_for(monkeypatch, RuntimeError("boom"), when=lambda _o, failure: True)
+    worker = make_worker(backend)
+    assert worker.run_once().counts["errors"] == 1
+    [accepted] = [m for m in messages(session) if m.id == hit[0]]
+    # The provider has it: the row says so (its receipts will find it by provider_ref).
+    assert (accepted.status, accepted.provider_ref) == (
+        OutboxStatus.SENT, f"SM{accepted.id:08d}a1",
+    )
+    assert accepted.last_error == "RuntimeError while recording the result"
+    assert {m.status for m in messages(session)} == {OutboxStatus.SENT}
+    timeutil.set_clock(lambda: now + LEASE + timedelta(hours=2))
+    worker.run_once()
+    assert sorted(o.message_id for o in backend.sent) == [m.id for m in messages(session)]
+
+
+def appeals_past_their_deadline(session, department, rules, now, count):
+    """``count`` open appeals whose five seats' deadlines have just passed."""
+    made = [
+        create_appeal(
+            session=session, data=factories.appeal_input(department=department.code),
+            submitted_by="staff:test", rules=rules, now=now - rules.voting_window,
+        )
+        for _ in range(count)
+    ]
+    session.commit()
+    return made
+
+
+def pending_seats(session, appeal):
+    session.rollback()
+    return session.exec(
+        select(Assignment).where(
+            Assignment.appeal_id == appeal.id, Assignment.state == AssignmentState.PENDING
+        )
+    ).all()
+
+
+def fail_to_settle(monkeypatch, appeal_id):
+    from panel_service import deadlines
+
+    original = deadlines.settle_expired
+
+    def settle_expired(*, appeal_id: int, **kw):
+        if appeal_id == failing_id:
+            raise RuntimeError("injected")
+        return original(appeal_id=appeal_id, **kw)
+
+    failing_id = appeal_id
+    monkeypatch.setattr(deadlines, "settle_expired", settle_expired)
+
+
+def test_an_exception_settling_one_appeal_does_not_stop_the_sweep(
+    session, pool, department, rules, now, make_worker, monkeypatch, caplog
+):
+    first, broken, last = appeals_past_their_deadline(session, department, rules, now, 3)
+    expired = {s.id for s in pending_seats(session, broken)}
+    fail_to_settle(monkeypatch, broken.id)
+    report = Report()
+    make_worker().sweep(report)
+    assert report.counts["substitutes seated"] == 10 and report.counts["errors"] == 1
+    for swept in (first, last):  # before and after the broken one
+        assert all(s.deadline > now for s in pending_seats(session, swept))
+    assert {s.id for s in pending_seats(session, broken)} == expired  # retried next pass
+    assert_logged_without_numbers(caplog, session, appeal_id=broken.id)
+
+
+def test_the_running_worker_survives_exceptions_pass_after_pass(
+    session, pool, department, rules, now, make_worker, monkeypatch
+):
+    first, broken, last = appeals_past_their_deadline(session, department, rules, now, 3)
+    fail_to_settle(monkeypatch, broken.id)
+    # One substitute's invitation fails at the provider and then again while recording.
+    backend = ScriptedBackend(SmsFailure("HTTP 500", permanent=False, code="HTTP 500"))
+    hit = raise_once_for(
+        monkeypatch, RuntimeError("injected"), when=lambda _o, failure: failure is not None
+    )
+    worker = make_worker(backend)
+    passes, real_run_once = [], worker.run_once
+
+    def run_once():  # the second pass as a whole fails too
+        passes.append(len(passes) + 1)
+        if len(passes) == 2:
+            raise RuntimeError("injected into a whole pass")
+        return real_run_once()
+
+    monkeypatch.setattr(worker, "run_once", run_once)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, kwargs=dict(interval=0.01, stop=stop))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(passes) < 6 and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert thread.is_alive() and len(passes) >= 6
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    rows = {m.id: m for m in messages(session)}
+    failing = rows.pop(hit[0])
+    assert failing.status == OutboxStatus.PENDING and failing.attempts == 1
+    assert failing.last_error == "HTTP 500: HTTP 500; RuntimeError while recording the result"
+    sent = [m for m in rows.values() if m.status == OutboxStatus.SENT]
+    assert len(sent) == 9 and len(backend.sent) == 9  # the other substitutes' invitations
+    for swept in (first, last):
+        assert all(s.deadline > now for s in pending_seats(session, swept))
+    assert all(s.deadline <= now for s in pending_seats(session, broken))
