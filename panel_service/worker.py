@@ -84,29 +84,26 @@ class Worker:
                 report.counts["idempotency keys forgotten"] += purged
             appeal_ids = deadlines.appeals_past_deadline(session=session, now=timeutil.now())
             recheck_ids = deadlines.appeals_to_recheck(session=session, rules=self.rules)
-        for appeal_id in recheck_ids:
-            with self._session() as session:
-                changes = deadlines.recheck(
-                    session=session, appeal_id=appeal_id, rules=self.rules, now=timeutil.now()
-                )
-                session.commit()
-            report.counts["seats handed on"] += len(changes)
+        self._per_appeal(recheck_ids, deadlines.recheck, "seats handed on", report)
+        self._per_appeal(appeal_ids, deadlines.settle_expired, "substitutes seated", report)
+
+    def _per_appeal(self, appeal_ids, step, counted: str, report: Report) -> None:
+        """Run ``step`` on each appeal in its own transaction; one appeal's fault is logged
+        and retried on the next pass, never holding up the others."""
         for appeal_id in appeal_ids:
             try:
                 with self._session() as session:
-                    substitutes = deadlines.settle_expired(
+                    done = step(
                         session=session, appeal_id=appeal_id, rules=self.rules, now=timeutil.now()
                     )
                     session.commit()
             except Exception:
-                # One appeal's fault must not hold up the others; its transaction is rolled
-                # back (the session closes) and it is tried again on the next pass.
                 log.exception(
-                    "settling an appeal's expired seats failed", extra={"appeal_id": appeal_id}
+                    "sweeping an appeal failed (%s)", step.__name__, extra={"appeal_id": appeal_id}
                 )
                 report.counts["errors"] += 1
                 continue
-            report.counts["substitutes seated"] += len(substitutes)
+            report.counts[counted] += len(done)
 
     def _claimed_batches(self, claim, settings):
         """Claim due rows batch by batch, each claim committed, until none is due."""
