@@ -448,13 +448,14 @@ def assert_logged_without_numbers(caplog, session, **ids):
 def test_an_exception_recording_a_failed_send_keeps_the_error_for_a_retry(
     appeal, make_worker, session, now, monkeypatch, caplog
 ):
-    from panel_service.replacement import SeatNotVacatable
+    class Unexpected(Exception):
+        """Any fault of the recording step (a bug, a constraint)."""
 
-    # The number is refused, and replacing the seat then raises: nothing reached the
+    # The number is refused, and recording that then raises: nothing reached the
     # panelist, so the message is tried again later like any transient failure.
     backend = ScriptedBackend(SmsFailure("invalid 'To' number", permanent=True, code="21211"))
     hit = raise_once_for(
-        monkeypatch, SeatNotVacatable("assignment 1 is voted"),
+        monkeypatch, Unexpected("assignment 1 is voted"),
         when=lambda _outgoing, failure: failure is not None,
     )
     worker = make_worker(backend)
@@ -463,7 +464,7 @@ def test_an_exception_recording_a_failed_send_keeps_the_error_for_a_retry(
     [failing] = [m for m in messages(session) if m.id == hit[0]]
     assert (failing.status, failing.attempts) == (OutboxStatus.PENDING, 1)
     assert failing.last_error == (
-        "21211: invalid 'To' number; SeatNotVacatable while recording the result"
+        "21211: invalid 'To' number; Unexpected while recording the result"
     )
     assert failing.next_attempt_at == now + timedelta(seconds=30)  # the usual backoff
     assert {m.status for m in messages(session) if m.id != failing.id} == {OutboxStatus.SENT}
