@@ -3,7 +3,8 @@
 The bytes are written under the attachment directory (never ``static/``) with a random name;
 the row keeps the uploaded name for display only. Files are written before the transaction
 commits, and the caller deletes them with ``discard`` if it rolls back, so a failed appeal
-leaves neither rows nor files behind.
+leaves neither rows nor files behind. Panelists get a file only on the terms of
+``panelist_may_read``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from .models import Attachment
+from . import visits
+from .enums import AppealStatus
+from .models import Appeal, Assignment, Attachment
+from .seating import SEAT_STATES
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_FILES = 5
@@ -129,3 +133,20 @@ def for_appeal(*, session: Session, appeal_id: int) -> list[Attachment]:
 def path_of(attachment: Attachment, directory: Path) -> Path:
     """Where the attachment's bytes are (the stored name is ours, never the uploader's)."""
     return directory / attachment.storage_name
+
+
+def panelist_may_read(
+    *, session: Session, assignment: Assignment, appeal: Appeal, now: datetime
+) -> bool:
+    """Whether a panelist, through a current link, may download the appeal's files now.
+
+    Only after the confidentiality pledge, while the appeal is open and the seat pending or
+    voted, and before the seat's deadline; the link itself is checked by the caller.
+    """
+    return (
+        appeal.status == AppealStatus.OPEN
+        and assignment.state in SEAT_STATES  # pending, or voted and waiting for the others
+        and now < assignment.deadline
+        # last: the only check that may ask the database
+        and visits.pledge_confirmed(session=session, assignment=assignment)
+    )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from panel_service import visits
 from panel_service.seating import seated
 from panel_service.views import guards
 
@@ -67,7 +68,11 @@ def world(app, session, appeal, make_user, sign_in, api_key, make_link, now):
     sign_in(clients["staff"], make_user("staff-authz", "staff"))
     sign_in(clients["department"], make_user("housing-authz", "department", "HOUSING"))
     sign_in(clients["admin"], admin)
-    token = make_link(seated(session=session, appeal_id=appeal.id)[0])
+    seat = seated(session=session, appeal_id=appeal.id)[0]
+    # Pledged, or the link's own files would be refused like a forged link.
+    visits.confirm_pledge(session=session, assignment=seat, now=now)
+    session.commit()
+    token = make_link(seat)
     csrf = {name: _csrf_header(app, client) for name, client in clients.items()}
     return {
         "csrf": csrf,

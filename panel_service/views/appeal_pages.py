@@ -49,8 +49,13 @@ def page_number() -> int:
     return max(1, request.args.get("page", 1, type=int) or 1)
 
 
-def send_attachment(appeal: Appeal, attachment: Attachment | None):
-    """Send the file inline only for images and PDFs we sniffed, with the stored type."""
+def send_attachment(
+    appeal: Appeal, attachment: Attachment | None, *, download_name: str | None = None
+):
+    """Send the file inline only for images and PDFs we sniffed, with the stored type.
+
+    ``download_name`` replaces the uploaded name (panelists get it masked).
+    """
     if attachment is None or attachment.appeal_id != appeal.id:
         abort(404)
     path = attachments.path_of(attachment, attachment_dir())
@@ -59,7 +64,7 @@ def send_attachment(appeal: Appeal, attachment: Attachment | None):
     response = send_file(
         path,
         mimetype=attachment.content_type,
-        download_name=attachment.filename,
+        download_name=download_name or attachment.filename,
         as_attachment=attachment.content_type == "application/pdf",
         max_age=0,
     )

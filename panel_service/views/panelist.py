@@ -95,7 +95,10 @@ def _helpers():
 
 def _page(template: str, status: int = 200, **context):
     _end_reads()
-    return make_response(render_template(f"panelist/{template}", **context), status)
+    # The helpers are passed, not left to the context processor, so that other panelist
+    # blueprints (the files) can answer with these pages too.
+    page = render_template(f"panelist/{template}", **{**_helpers(), **context})
+    return make_response(page, status)
 
 
 def _end_reads() -> None:
@@ -108,6 +111,15 @@ def _end_reads() -> None:
 
 def _message(kind: str, status: int, **context):
     return _page("message.html", status, kind=kind, **context)
+
+
+def dead_link():
+    """The page for a link that does not work, with this blueprint's headers.
+
+    Whatever is refused through a link (a forged token, a file not to be had) answers this
+    page, so the refusal tells nothing about what exists.
+    """
+    return _security_headers(_message("invalid", 404))
 
 
 def _keys() -> list[str]:
@@ -124,12 +136,12 @@ def _load(token: str) -> tuple[Assignment, Appeal]:
     try:
         assignment, current = links.resolve(session=session, token=token, secret_keys=_keys())
     except links.LinkInvalid:
-        abort(_message("invalid", 404))
+        abort(dead_link())
     appeal = session.get(Appeal, assignment.appeal_id)
     if not current:
         if appeal.status == AppealStatus.WITHDRAWN:
             abort(_message("withdrawn", 410, appeal=appeal))
-        abort(_message("invalid", 404))
+        abort(dead_link())
     return assignment, appeal
 
 

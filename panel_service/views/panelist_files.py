@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app
+from flask import Blueprint, current_app
 
-from .. import attachments, links
+from .. import attachments, links, timeutil
 from ..db import get_session
-from ..enums import AppealStatus
 from ..extensions import limiter
+from ..masking import mask
 from ..models import Appeal, Attachment
 from .appeal_pages import send_attachment
+from .panelist import dead_link
 
 bp = Blueprint("panelist_files", __name__, url_prefix="/v")
 
@@ -27,14 +28,23 @@ def _attachment_list():
 @limiter.limit("10 per minute", deduct_when=lambda response: response.status_code == 404)
 @limiter.limit("120 per minute")
 def attachment(token: str, attachment_id: int):
-    """Send an attachment to a panelist whose link is current on an open appeal."""
+    """Send an attachment to a pledged panelist whose seat on an open appeal is current."""
     session = get_session()
     keys = links.secret_keys_from(current_app.config["PANEL_CONFIG"])
     try:
         assignment, current = links.resolve(session=session, token=token, secret_keys=keys)
     except links.LinkInvalid:
-        abort(404)
+        return dead_link()
     appeal = session.get(Appeal, assignment.appeal_id)
-    if not current or appeal.status == AppealStatus.WITHDRAWN:
-        abort(404)
-    return send_attachment(appeal, session.get(Attachment, attachment_id))
+    row = session.get(Attachment, attachment_id)
+    # One answer for every refusal, so it never tells whether the file exists.
+    if (
+        not current
+        or row is None
+        or row.appeal_id != appeal.id
+        or not attachments.panelist_may_read(
+            session=session, assignment=assignment, appeal=appeal, now=timeutil.now()
+        )
+    ):
+        return dead_link()
+    return send_attachment(appeal, row, download_name=mask(row.filename))
