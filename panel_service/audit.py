@@ -19,7 +19,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from .enums import AuditKind
+from .enums import AuditKind, ChainProblem
 from .models import AuditChain, AuditEvent
 from .timeutil import now as clock_now
 
@@ -149,7 +149,7 @@ class ChainReport:
     chains: int = 0
     first_broken_id: int | None = None
     chain: str | None = None
-    problem: str | None = None
+    problem: ChainProblem | None = None
 
     @property
     def ok(self) -> bool:
@@ -167,14 +167,14 @@ def verify_chain(*, session: Session, batch: int = 5000) -> ChainReport:
     current, expected_seq, prev_hash = None, 1, GENESIS_HASH
     key: tuple[str, int] = ("", 0)
 
-    def close(chain: str | None, length: int, last_hash: str) -> str | None:
+    def close(chain: str | None, length: int, last_hash: str) -> ChainProblem | None:
         if chain is None:
             return None
         head = heads.pop(chain, None)
         if head is None:
-            return "belongs to a chain with no recorded head"
+            return ChainProblem.NO_HEAD
         if (head.length, head.head_hash) != (length, last_hash):
-            return f"chain {chain} ends at event {length}, its head says {head.length}"
+            return ChainProblem.TAIL_MISSING
         return None
 
     while True:
@@ -188,20 +188,14 @@ def verify_chain(*, session: Session, batch: int = 5000) -> ChainReport:
             if row.chain != current:
                 problem = close(current, expected_seq - 1, prev_hash)
                 if problem:
-                    return ChainReport(checked, seen, row.id, current, problem)
+                    return ChainReport(checked, seen, None, current, problem)
                 current, expected_seq, prev_hash, seen = row.chain, 1, GENESIS_HASH, seen + 1
             if row.seq != expected_seq:
-                return ChainReport(
-                    checked, seen, row.id, row.chain, "an event is missing before it"
-                )
+                return ChainReport(checked, seen, row.id, row.chain, ChainProblem.MISSING_EVENT)
             if row.prev_hash != prev_hash:
-                return ChainReport(
-                    checked, seen, row.id, row.chain, "does not link to the previous event"
-                )
+                return ChainReport(checked, seen, row.id, row.chain, ChainProblem.BAD_LINK)
             if hash_of(row) != row.hash:
-                return ChainReport(
-                    checked, seen, row.id, row.chain, "content does not match its hash"
-                )
+                return ChainReport(checked, seen, row.id, row.chain, ChainProblem.BAD_HASH)
             prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
         if len(rows) < batch:
             break
@@ -211,7 +205,7 @@ def verify_chain(*, session: Session, batch: int = 5000) -> ChainReport:
         return ChainReport(checked, seen, None, current, problem)
     for name, head in sorted(heads.items()):
         if head.length:
-            return ChainReport(checked, seen, None, name, f"chain {name} has lost all its events")
+            return ChainReport(checked, seen, None, name, ChainProblem.ALL_MISSING)
     return ChainReport(checked, seen)
 
 

@@ -73,15 +73,22 @@ def import_command(file: Path) -> None:
 
 @audit_group.command("verify")
 def verify_command() -> None:
-    """Check the audit trail's hash chain and name the first broken event."""
+    """Check every audit chain (each appeal's, membership) and name the first broken event."""
     with _session() as session:
         report = verify_chain(session=session)
     if not report.ok:
+        from flask_babel import force_locale
+
+        from .views.wording import chain_problem
+
+        where = f"event {report.first_broken_id}" if report.first_broken_id else "its end"
+        with force_locale("en"):
+            problem = chain_problem(report.problem)
         raise click.ClickException(
-            f"audit chain broken at event {report.first_broken_id}: {report.problem} "
+            f"audit chain {report.chain} broken at {where}: {problem} "
             f"({report.checked} events before it are intact)"
         )
-    click.echo(f"audit chain intact: {report.checked} events")
+    click.echo(f"audit trail intact: {report.checked} events in {report.chains} chains")
 
 
 @audit_group.command("replay")

@@ -54,6 +54,17 @@ class AuditKind(StrEnum):
     DEPARTMENT_ADDED = "department.added"
 
 
+class ChainProblem(StrEnum):
+    """What ``audit.verify_chain`` found wrong with a chain."""
+
+    MISSING_EVENT = "missing_event"  # a gap in the positions: an event was deleted
+    BAD_LINK = "bad_link"  # does not carry the hash of the event before it
+    BAD_HASH = "bad_hash"  # its content was changed after it was hashed
+    NO_HEAD = "no_head"  # events of a chain whose head was never recorded
+    TAIL_MISSING = "tail_missing"  # the chain ends before its recorded head
+    ALL_MISSING = "all_missing"  # a recorded chain with no events left
+
+
 class SeatReason(StrEnum):
     """Why a seat was given up or closed (stored on the seat and in the audit)."""
 

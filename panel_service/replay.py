@@ -58,23 +58,29 @@ def replay_draw(*, session: Session, appeal: Appeal) -> ReplayReport:
 
     order = list(candidate_order(seed, [pid for pid, _ in pool]))
     position = selection.position
-    for event in (e for e in events if e.kind == AuditKind.REPLACEMENT):
-        step = event_data(event)
-        label = f"replacement round {step['round']}"
+    for event in events:
+        if event.kind == AuditKind.REPLACEMENT:
+            step = event_data(event)
+            label, picked = f"replacement round {step['round']}", [step["picked"]]
+        elif event.kind == AuditKind.STALLED and "walk" in event_data(event):
+            step, label, picked = event_data(event)["walk"], "stall", []
+        else:
+            continue
         if step["from_position"] != position:
             report.problems.append(
                 f"{label}: starts at {step['from_position']}, previous step ended at {position}"
             )
         walked = order[step["from_position"] : step["to_position"]]
-        audited = [pid for pid, _ in step["skipped"]] + [step["picked"]]
-        seated = session.get(Assignment, step["assignment"])
+        audited = [pid for pid, _ in step["skipped"]] + picked
         if walked != audited:
             report.problems.append(f"{label}: recomputed candidates {walked}, audited {audited}")
-        elif seated is None or seated.panelist_id != step["picked"]:
-            report.problems.append(f"{label}: seated panelist differs from {step['picked']}")
+        elif picked and getattr(
+            session.get(Assignment, step["assignment"]), "panelist_id", None
+        ) != picked[0]:
+            report.problems.append(f"{label}: seated panelist differs from {picked[0]}")
+        elif picked:
+            report.steps.append(f"{label}: {picked[0]} matches (passed over {step['skipped']})")
         else:
-            report.steps.append(
-                f"{label}: {step['picked']} matches (passed over {step['skipped']})"
-            )
+            report.steps.append(f"{label}: the order ran out (passed over {step['skipped']})")
         position = step["to_position"]
     return report

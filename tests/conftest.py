@@ -323,3 +323,45 @@ def form_token():
         return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
     return token
+
+
+# --- only the lifecycle changes states (issue 11) ------------------------------------------
+
+_state_writers: list[str] = []
+
+
+def _record_state_writer(target, value, oldvalue, initiator):
+    """Remember which panel_service module set a stored row's status or state."""
+    import sys
+
+    from sqlalchemy import inspect
+
+    if not inspect(target).persistent:
+        return  # a new row's first value is its creation, not a transition
+    frame = sys._getframe(1)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("panel_service"):
+            if not module.startswith("panel_service.lifecycle"):
+                _state_writers.append(f"{module}:{frame.f_lineno}")
+            return
+        frame = frame.f_back
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _watch_state_writers():
+    from panel_service.models import Appeal, Assignment
+
+    for attribute in (Appeal.status, Assignment.state):
+        sa.event.listen(attribute, "set", _record_state_writer)
+    yield
+    for attribute in (Appeal.status, Assignment.state):
+        sa.event.remove(attribute, "set", _record_state_writer)
+
+
+@pytest.fixture(autouse=True)
+def _only_the_lifecycle_writes_states(_watch_state_writers):
+    """Fail any test during which a module other than the lifecycle changed a state."""
+    _state_writers.clear()
+    yield
+    assert _state_writers == [], f"states changed outside panel_service.lifecycle: {_state_writers}"

@@ -9,6 +9,8 @@ from panel_service import audit
 from panel_service.enums import AuditKind
 from panel_service.models import AuditEvent
 
+from . import factories
+
 
 def _chain(session, now, n=4):
     for i in range(n):
@@ -36,7 +38,7 @@ def test_an_edited_event_is_named(session, now):
     session.commit()
     report = audit.verify_chain(session=session)
     assert (report.ok, report.first_broken_id, report.checked) == (False, events[2].id, 2)
-    assert "hash" in report.problem
+    assert report.problem == "bad_hash"
 
 
 def test_a_deleted_event_breaks_the_link_of_the_next(session, now):
@@ -45,7 +47,7 @@ def test_a_deleted_event_breaks_the_link_of_the_next(session, now):
     session.commit()
     report = audit.verify_chain(session=session)
     assert report.first_broken_id == events[2].id
-    assert "missing" in report.problem
+    assert report.problem == "missing_event"
 
 
 def test_verify_walks_the_chain_in_batches(session, now):
@@ -54,9 +56,11 @@ def test_verify_walks_the_chain_in_batches(session, now):
 
 
 def test_the_chain_cannot_fork(session, now):
-    """A second event claiming the same predecessor is refused by the database."""
+    """A second event claiming the same place in the chain is refused by the database."""
     events = _chain(session, now, n=1)
     forged = AuditEvent(
+        chain=events[0].chain,
+        seq=events[0].seq,
         at=now,
         kind=AuditKind.PANELIST_ADDED,
         actor="x",
@@ -91,3 +95,43 @@ def test_search_filters_by_kind_and_appeal_and_pages_newest_first(session, appea
     }
     none, total = audit.search(session=session, **window, appeal_id=-1)
     assert (none, total) == ([], 0)
+
+
+def test_each_appeal_has_its_own_chain_and_members_another(session, pool, department, rules, now):
+    from panel_service.appeals import create_appeal
+
+    first, second = (
+        create_appeal(session=session, data=factories.appeal_input(), submitted_by="t",
+                      rules=rules, now=now)
+        for _ in range(2)
+    )  # fmt: skip
+    audit.record(session=session, kind=AuditKind.PANELIST_ADDED, actor="admin", data={}, now=now)
+    session.commit()
+    by_chain = {}
+    for event in session.exec(select(AuditEvent).order_by(AuditEvent.id)):
+        by_chain.setdefault(event.chain, []).append(event)
+    assert set(by_chain) == {"membership", f"appeal:{first.id}", f"appeal:{second.id}"}
+    for chain, events in by_chain.items():
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+        assert events[0].prev_hash == audit.GENESIS_HASH
+        assert all(e.appeal_id is None for e in events) == (chain == "membership")
+    report = audit.verify_chain(session=session)
+    assert report.ok and report.chains == 3
+
+
+def test_a_deleted_last_event_is_noticed_by_the_chains_head(session, appeal, now):
+    last = session.exec(
+        select(AuditEvent).where(AuditEvent.appeal_id == appeal.id).order_by(AuditEvent.id.desc())
+    ).first()
+    session.delete(last)
+    session.commit()
+    report = audit.verify_chain(session=session)
+    assert (report.ok, report.chain) == (False, f"appeal:{appeal.id}")
+    assert report.problem == "tail_missing"
+
+
+def test_a_chain_with_every_event_deleted_is_noticed(session, appeal, now):
+    session.execute(sa.delete(AuditEvent).where(AuditEvent.appeal_id == appeal.id))
+    session.commit()
+    report = audit.verify_chain(session=session)
+    assert not report.ok and report.problem == "all_missing"

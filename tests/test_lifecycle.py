@@ -280,3 +280,44 @@ def test_the_sweep_gives_up_the_seats_of_members_who_may_no_longer_sit(
     ).one()
     assert sent.status == OutboxStatus.CANCELLED  # no invitation to a suspended member
     check(scene, rules)
+
+
+def test_a_term_ending_while_the_seat_is_held_does_not_end_the_seat(
+    session, appeal, rules, now, make_worker
+):
+    """README, "Membership changes and open seats": the member was in term when seated and
+    serves out the appeal; no new seat is ever given to a member out of term."""
+    from datetime import timedelta
+
+    from panel_service import lifecycle
+    from panel_service.enums import PassOver
+    from panel_service.panelists import PanelistInput, update_panelist
+    from panel_service.seating import ineligibility
+    from panel_service.timeutil import local_date
+
+    seat = session.exec(select(Assignment).where(Assignment.appeal_id == appeal.id)).first()
+    member = session.get(Panelist, seat.panelist_id)
+    ended = local_date(now) - timedelta(days=1)
+    update_panelist(
+        session=session,
+        panelist=member,
+        data=PanelistInput(
+            name=member.name, mobile=member.mobile, category=str(member.category),
+            term_start=member.term_start, term_end=ended,
+            pledge_signed_on=member.pledge_signed_on,
+        ),
+        actor="admin:test",
+        rules=rules,
+        now=now,
+    )  # fmt: skip
+    session.commit()
+    make_worker().run_once()
+    session.expire_all()
+    assert session.get(Assignment, seat.id).state == AssignmentState.PENDING
+    assert ineligibility(member, department_id=appeal.department_id, on=now) == PassOver.OUT_OF_TERM
+    lifecycle.record_vote(
+        session=session, assignment=seat, vote="agree", opinion="部门已按规定办结,理由充分。",
+        rules=rules, now=now,
+    )  # fmt: skip
+    session.commit()
+    assert session.get(Assignment, seat.id).state == AssignmentState.VOTED

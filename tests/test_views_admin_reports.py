@@ -76,7 +76,9 @@ def test_audit_viewer_filters_verifies_and_exports(admin_client, session, appeal
     session.commit()
     broken = admin_client.post("/admin/audit/verify?lang=en", data={"csrf_token": token})
     assert broken.status_code == 409
-    assert f"The chain is broken at event {first} " in broken.get_data(as_text=True)
+    page = broken.get_data(as_text=True)
+    assert f"Chain appeal:1 is broken at event {first} " in page
+    assert "this event was changed after it was recorded" in page
 
 
 def test_delivery_problems_show_attempts_errors_and_failing_numbers(

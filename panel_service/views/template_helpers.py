@@ -9,6 +9,7 @@ from flask_babel import get_locale
 
 from .. import timeutil
 from .admin_forms import CATEGORY_LABELS
+from .wording import chain_problem, reason
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -25,4 +26,6 @@ def category_label(category) -> str:
 def init_app(app) -> None:
     app.add_template_filter(localtime, "localtime")
     app.add_template_global(category_label, "category_label")
+    app.add_template_filter(reason, "reason")
+    app.add_template_filter(chain_problem, "chain_problem")
     app.add_template_global(get_locale, "get_locale")  # for <html lang> in base.html

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..enums import Refusal
+from ..enums import ChainProblem, PassOver, Refusal, SeatReason, StallReason
 
 WORDS = {
     Refusal.ALREADY_VOTED: _l("This panelist has already voted."),
@@ -56,6 +56,47 @@ FIELD_WORDS = {
     ),
     ("note", Refusal.TOO_LONG): _l("At most %(max)d characters."),
 }
+
+
+# Why a seat ended, a candidate was passed over or an appeal stalled (timeline, audit).
+REASONS = {
+    SeatReason.RECUSED: _l("stepped aside"),
+    SeatReason.NO_RESPONSE: _l("no vote by the deadline"),
+    SeatReason.MOBILE_FAILING: _l("mobile number unreachable"),
+    SeatReason.SUSPENDED: _l("panelist suspended"),
+    SeatReason.RETIRED: _l("panelist retired"),
+    SeatReason.INACTIVE: _l("panelist no longer active"),
+    SeatReason.CONFLICT: _l("conflict of interest with the department"),
+    SeatReason.QUOTA: _l("government staff quota"),
+    SeatReason.NO_PLEDGE: _l("no confidentiality pledge"),
+    SeatReason.DECIDED: _l("the panel had decided"),
+    SeatReason.WITHDRAWN: _l("appeal withdrawn"),
+    PassOver.OUT_OF_TERM: _l("outside the term of office"),
+    PassOver.ALREADY_ON_APPEAL: _l("already on this appeal"),
+    PassOver.DELETED: _l("no longer on the roster"),
+    StallReason.NO_SUBSTITUTE: _l("no eligible substitute left"),
+    StallReason.MAX_REPLACEMENT_ROUNDS: _l("replacement rounds used up"),
+}
+
+
+CHAIN_PROBLEMS = {
+    ChainProblem.MISSING_EVENT: _l("an event before this one has been deleted"),
+    ChainProblem.BAD_LINK: _l("this event does not link to the one before it"),
+    ChainProblem.BAD_HASH: _l("this event was changed after it was recorded"),
+    ChainProblem.NO_HEAD: _l("these events belong to a chain nobody recorded"),
+    ChainProblem.TAIL_MISSING: _l("the chain's last events have been deleted"),
+    ChainProblem.ALL_MISSING: _l("every event of the chain has been deleted"),
+}
+
+
+def chain_problem(problem: ChainProblem) -> str:
+    return str(CHAIN_PROBLEMS[problem])
+
+
+def reason(value) -> str:
+    """A reason code in words; free text (a recusal note) as it was written."""
+    words = REASONS.get(value) if isinstance(value, str) else None
+    return str(words) if words is not None else ("" if value is None else str(value))
 
 
 def say(code: Refusal, field: str | None = None, **params) -> str:

@@ -250,7 +250,13 @@ DOCUMENT = {
                 "properties": {
                     "error": {"type": "string"},
                     "message": {"type": "string"},
-                    "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "errors": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "description": "Each invalid field and why. An appeal's fields give a"
+                        " code: required, not_a_string, too_long, null_character,"
+                        " not_a_whole_number, out_of_range or unknown_department.",
+                    },
                     "reference": {"type": ["string", "null"]},
                 },
             },
