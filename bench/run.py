@@ -38,10 +38,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.pastdata import load_past  # noqa: E402
 from bench.report import ENDPOINTS, report  # noqa: E402
-from panel_service import api_keys, links, migrate, timeutil, visits  # noqa: E402
-from panel_service.appeals import AppealInput, create_appeal  # noqa: E402
+from panel_service import migrate, timeutil  # noqa: E402
+from panel_service.access import api_keys, links  # noqa: E402
+from panel_service.appeals.submission import AppealInput, create_appeal  # noqa: E402
 from panel_service.db import make_engine  # noqa: E402
 from panel_service.models import Assignment  # noqa: E402
+from panel_service.panel import visits  # noqa: E402
 from panel_service.rules import PanelRules  # noqa: E402
 from panel_service.seed import seed_demo  # noqa: E402
 

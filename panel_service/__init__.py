@@ -18,6 +18,10 @@ def create_app(config: Config | None = None) -> Flask:
     )
     app.config.from_mapping(config.flask_mapping())
 
+    from .rules import PanelRules
+
+    app.extensions["panel_rules"] = PanelRules.from_config(config)
+
     from . import cli, db, extensions, logging_setup, timeutil, views
     from .views import errors, security
 

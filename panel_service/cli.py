@@ -11,10 +11,10 @@ from flask.cli import AppGroup
 from sqlmodel import Session, select
 
 from . import migrate, timeutil
-from .audit import verify_chain
+from .membership.roster import RosterInvalid, import_roster
 from .models import Appeal
-from .replay import replay_draw
-from .roster import RosterInvalid, import_roster
+from .panel.replay import replay_draw
+from .record.audit import verify_chain
 from .rules import PanelRules
 from .seed import seed_demo
 
@@ -121,7 +121,7 @@ def worker_command(once: bool, interval: float | None) -> None:
     import signal
     import threading
 
-    from .worker import build_worker
+    from .messaging.worker import build_worker
 
     config = current_app.config["PANEL_CONFIG"]
     worker = build_worker(config, engine=current_app.extensions["panel_engine"])
@@ -159,7 +159,7 @@ def user_create(
     password_stdin: bool,
 ) -> None:
     """Create a user; the password is prompted for, or read from stdin."""
-    from .accounts import UserInput, UserInvalid, create_user
+    from .access.accounts import UserInput, UserInvalid, create_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -188,7 +188,7 @@ def user_create(
 @click.argument("name")
 def api_key_create(name: str) -> None:
     """Create an API key; the key is printed once, alone on the last line."""
-    from .api_keys import ApiKeyError, create_api_key
+    from .access.api_keys import ApiKeyError, create_api_key
 
     with _session() as session:
         try:
@@ -205,7 +205,7 @@ def api_key_create(name: str) -> None:
 @click.argument("name_or_id")
 def api_key_revoke(name_or_id: str) -> None:
     """Revoke an API key by name (or id); requests with it get 401 from now on."""
-    from .api_keys import ApiKeyError, revoke_api_key
+    from .access.api_keys import ApiKeyError, revoke_api_key
 
     with _session() as session:
         try:

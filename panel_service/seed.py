@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session, func, select
 
-from . import audit
-from .accounts import UserInput, create_user, find_user
-from .appeals import AppealInput, create_appeal, live_appeal_for
+from .access.accounts import UserInput, create_user, find_user
+from .appeals.submission import AppealInput, create_appeal, live_appeal_for
 from .enums import AuditKind
+from .membership.panelists import PanelistInput, add_panelist
 from .models import Department, Panelist
-from .panelists import PanelistInput, add_panelist
+from .record import audit
 from .rules import PanelRules
 
 DEPARTMENTS = [

@@ -16,9 +16,10 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from panel_service import audit, replay
 from panel_service.enums import AppealStatus, AssignmentState, AuditKind, PanelistCategory
 from panel_service.models import Appeal, Assignment, AuditEvent, OutboxMessage, Panelist
+from panel_service.panel import replay
+from panel_service.record import audit
 
 GOVERNMENT = PanelistCategory.GOVERNMENT
 _APPEAL_LOCK = re.compile(r"\bFROM appeal\b(?!_).*\bFOR (NO KEY )?UPDATE", re.S | re.I)

@@ -151,7 +151,7 @@ def pool(session, department):
 @pytest.fixture
 def appeal(session, pool, department, rules, now):
     """An open appeal with its panel drawn and committed."""
-    from panel_service.appeals import create_appeal
+    from panel_service.appeals.submission import create_appeal
 
     appeal = create_appeal(
         session=session,
@@ -188,7 +188,7 @@ def _message_catalogs():
 @pytest.fixture
 def make_link(app):
     """Sign a panelist's link token for an assignment, as the invitation SMS carries it."""
-    from panel_service import links
+    from panel_service.access import links
 
     def make(assignment) -> str:
         return links.make_token(
@@ -201,7 +201,7 @@ def make_link(app):
 @pytest.fixture
 def sms_settings(config):
     """How texts are rendered in tests: the test config's base URL, keys and signature."""
-    from panel_service.outbox import SmsSettings
+    from panel_service.messaging.outbox import SmsSettings
 
     return SmsSettings.from_config(config)
 
@@ -209,8 +209,8 @@ def sms_settings(config):
 @pytest.fixture
 def make_worker(engine, sms_settings, rules, tmp_path):
     """Build an outbox worker on the test database (default: the file backend)."""
-    from panel_service.sms.file import FileBackend
-    from panel_service.worker import Worker
+    from panel_service.messaging.clients.sms.file import FileBackend
+    from panel_service.messaging.worker import Worker
 
     def make(backend=None, **kw) -> Worker:
         values = dict(engine=engine, settings=sms_settings, rules=rules)
@@ -242,7 +242,7 @@ DEMO_PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def make_user(session, now):
     """Create a user (committed) with the role and department given."""
-    from panel_service.accounts import UserInput, create_user
+    from panel_service.access.accounts import UserInput, create_user
 
     def make(username: str, role: str, department: str | None = None):
         user = create_user(
@@ -288,7 +288,7 @@ def department_client(app, make_user, sign_in, department):
 @pytest.fixture
 def api_key(session, now):
     """A live API key: the raw bearer value."""
-    from panel_service.api_keys import create_api_key
+    from panel_service.access.api_keys import create_api_key
 
     _row, raw = create_api_key(session=session, name="hotline-platform", now=now)
     session.commit()
@@ -342,7 +342,7 @@ def _record_state_writer(target, value, oldvalue, initiator):
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
         if module.startswith("panel_service"):
-            if not module.startswith("panel_service.lifecycle"):
+            if not module.startswith("panel_service.panel.lifecycle"):
                 _state_writers.append(f"{module}:{frame.f_lineno}")
             return
         frame = frame.f_back
@@ -364,4 +364,4 @@ def _only_the_lifecycle_writes_states(_watch_state_writers):
     """Fail any test during which a module other than the lifecycle changed a state."""
     _state_writers.clear()
     yield
-    assert _state_writers == [], f"states changed outside panel_service.lifecycle: {_state_writers}"
+    assert _state_writers == [], f"states changed outside the lifecycle: {_state_writers}"

@@ -7,7 +7,7 @@ from datetime import date
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
-from panel_service.appeals import AppealInput
+from panel_service.appeals.submission import AppealInput
 from panel_service.enums import PanelistCategory
 from panel_service.models import Department, Panelist
 

@@ -147,7 +147,7 @@ class Scene:
         self.session.commit()
 
     def sweep(self, worker):
-        from panel_service.worker import Report
+        from panel_service.messaging.worker import Report
 
         def run():
             report = Report()

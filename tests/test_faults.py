@@ -22,9 +22,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from panel_service import links, migrate
-from panel_service.api_keys import create_api_key
-from panel_service.appeals import create_appeal
+from panel_service import migrate
+from panel_service.access import links
+from panel_service.access.api_keys import create_api_key
+from panel_service.appeals.submission import create_appeal
 from panel_service.db import make_engine
 from panel_service.enums import AppealStatus, AssignmentState, Decision, OutboxStatus
 from panel_service.models import Appeal, Assignment, OutboxMessage, Panelist

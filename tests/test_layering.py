@@ -1,37 +1,108 @@
-"""The domain stays free of Flask, so the CLI, worker, views and tests share it."""
+"""The layers, read from the folders: the domain never imports Flask or a view, and each
+domain package imports only the packages its ``__init__`` docstring allows.
+
+A domain package is any folder of ``panel_service`` but ``views``; its docstring ends with a
+line ``May import: record, panel.`` (or ``nothing but the foundations``). The foundations
+are the package's top-level modules that import no subpackage (models, enums, rules, ...).
+"""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "panel_service"
-# Modules that are the web layer or wire it up; everything else is domain or infrastructure.
-WEB_LAYER = {"__init__.py", "cli.py", "db.py", "extensions.py", "logging_setup.py"}
+WEB = "views"
+DOMAIN = sorted(
+    p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists() and p.name != WEB
+)
+
+
+def imports(path: Path, root: Path = PACKAGE.parent) -> set[str]:
+    """Every module ``path`` imports, as dotted names (``panel_service.x.y`` or ``flask``)."""
+    rel = path.relative_to(root).with_suffix("")
+    package = list(rel.parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+                found |= {f"{module}.{a.name}" for a in node.names} if not node.module else set()
+                if node.module:
+                    found.add(module)
+            else:
+                found.add(node.module or "")
+    return found
+
+
+def _top(name: str) -> str | None:
+    """The first level under panel_service that ``name`` names, if it is one of ours."""
+    parts = name.split(".")
+    return parts[1] if parts[0] == "panel_service" and len(parts) > 1 else None
+
+
+def foundations() -> set[str]:
+    out = set()
+    for path in PACKAGE.glob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        tops = {_top(m) for m in imports(path)} - {None}
+        if not tops & set(DOMAIN) | {WEB} & tops and not any(
+            m.split(".")[0].startswith("flask") for m in imports(path)
+        ):
+            out.add(path.stem)
+    return out
+
+
+def allowed(package: str) -> set[str]:
+    doc = ast.get_docstring(ast.parse((PACKAGE / package / "__init__.py").read_text("utf-8")))
+    found = re.search(r"May import: (.+?)\.?\s*$", doc or "", re.S)
+    assert found, f"{package}/__init__.py: its docstring must end with 'May import: ...'"
+    words = found.group(1)
+    if "nothing but the foundations" in words:
+        return set()
+    return {w.split(" ")[0].split(".")[0] for w in re.split(r",\s*", words)}
 
 
 def domain_modules():
-    for path in sorted(PACKAGE.rglob("*.py")):
-        rel = path.relative_to(PACKAGE)
-        if rel.parts[0] == "views" or (len(rel.parts) == 1 and rel.name in WEB_LAYER):
-            continue
-        yield path
+    for package in DOMAIN:
+        yield from sorted((PACKAGE / package).rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", list(domain_modules()), ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_domain_module_does_not_import_flask(path):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            imported.add(node.module.split(".")[0])
-    assert not {name for name in imported if name.startswith("flask")}
+@pytest.mark.parametrize(
+    "path", list(domain_modules()), ids=lambda p: str(p.relative_to(PACKAGE))
+)
+def test_a_domain_module_imports_no_flask_no_view_and_only_allowed_packages(path):
+    own = path.relative_to(PACKAGE).parts[0]
+    found = imports(path)
+    assert not {m for m in found if m.split(".")[0].startswith("flask")}, "imports Flask"
+    tops = {_top(m) for m in found} - {None, own}
+    assert WEB not in tops, "imports a view"
+    base = foundations()
+    outside = {t for t in tops if t not in base} - allowed(own)
+    assert outside == set(), f"{own} may not import {sorted(outside)} (see its __init__)"
 
 
-def test_the_domain_list_is_not_empty():
-    names = {p.name for p in domain_modules()}
-    assert {"draw.py", "voting.py", "audit.py", "links.py", "appeals.py"} <= names
+def test_the_layers_are_read_from_folders_that_exist():
+    assert {"panel", "appeals", "membership", "messaging", "access", "reports", "record"} <= set(
+        DOMAIN
+    )
+    assert {"models", "enums", "rules", "timeutil", "refusals"} <= foundations()
+    assert "cli" not in foundations() and "extensions" not in foundations()
+
+
+def test_the_check_reads_relative_imports_of_views_flask_and_packages(tmp_path):
+    probe = tmp_path / "panel_service" / "record" / "probe.py"
+    probe.parent.mkdir(parents=True)
+    probe.write_text(
+        "from ..views import wording\nimport flask\nfrom .. import models, appeals\n",
+        encoding="utf-8",
+    )
+    found = imports(probe, root=tmp_path)
+    assert {_top(m) for m in found} >= {WEB, "models", "appeals"} and "flask" in found

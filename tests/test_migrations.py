@@ -75,8 +75,8 @@ def _trail_before_0006(url, n=5):
 def test_a_trail_recorded_before_0006_still_verifies_untouched(tmp_path):
     from sqlmodel import Session
 
-    from panel_service import audit
     from panel_service.db import make_engine
+    from panel_service.record import audit
 
     url = f"sqlite:///{tmp_path / 'legacy.db'}"
     hashes = _trail_before_0006(url)

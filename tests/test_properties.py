@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from panel_service import links, messages
-from panel_service.draw import NotEnoughPanelists, candidate_order, select_panel
+from panel_service.access import links
 from panel_service.enums import PanelistCategory
-from panel_service.lifecycle import draw_panel
+from panel_service.messaging import messages
 from panel_service.models import Appeal, Assignment, Department, Panelist
+from panel_service.panel.draw import NotEnoughPanelists, candidate_order, select_panel
+from panel_service.panel.lifecycle import draw_panel
 from panel_service.rules import PanelRules
 
 CATEGORIES = [c.value for c in PanelistCategory]

@@ -10,7 +10,8 @@ from dataclasses import asdict
 import pytest
 from sqlmodel import func, select
 
-from panel_service import links, timeutil
+from panel_service import timeutil
+from panel_service.access import links
 from panel_service.enums import AppealStatus, AuditKind, Decision, OutboxChannel, OutboxStatus
 from panel_service.models import Appeal, Assignment, AuditEvent, OutboxMessage
 

@@ -9,12 +9,13 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import attachments, timeutil
-from ..appeals import AppealInput, AppealInvalid, DuplicateAppeal, create_appeal
+from .. import timeutil
+from ..appeals import attachments
+from ..appeals.listing import departments
+from ..appeals.submission import AppealInput, AppealInvalid, DuplicateAppeal, create_appeal
 from ..db import get_session
-from ..draw import NotEnoughPanelists
-from ..listing import departments
 from ..models import Appeal, Department
+from ..panel.draw import NotEnoughPanelists
 from ..rules import PanelRules
 from .forms import AppealForm, SelectChoice
 from .wording import say

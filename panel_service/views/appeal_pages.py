@@ -6,9 +6,10 @@ from datetime import date, datetime, timedelta
 
 from flask import abort, request, send_file
 
-from .. import attachments, timeutil
+from .. import timeutil
+from ..appeals import attachments
+from ..appeals.listing import AppealFilter
 from ..enums import AppealStatus
-from ..listing import AppealFilter
 from ..models import Appeal, Attachment
 from .appeal_form import attachment_dir
 

@@ -10,7 +10,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import UserMixin, current_user, login_user, logout_user
 
-from .. import accounts, timeutil
+from .. import timeutil
+from ..access import accounts
 from ..db import get_session
 from ..enums import Role
 from ..extensions import limiter, login_manager
@@ -77,7 +78,7 @@ def home_for(user) -> str:
     if user.role == Role.DEPARTMENT:
         return url_for("department.appeals")
     if user.role == Role.ADMIN:
-        return url_for("admin.users")
+        return url_for("admin.users.index")
     return url_for("staff.appeals")
 
 

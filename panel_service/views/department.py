@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
-from .. import attachments
+from ..appeals import attachments
+from ..appeals.listing import appeal_by_reference, find_appeals
+from ..appeals.outcomes import anonymous_opinions, vote_counts
 from ..db import get_session
 from ..enums import AppealStatus
 from ..extensions import csrf
-from ..listing import appeal_by_reference, find_appeals
 from ..models import Appeal, Attachment, Department
-from ..outcomes import anonymous_opinions, vote_counts
 from . import appeal_form
 from .appeal_pages import PER_PAGE, filters_from_args, page_number, send_attachment
 

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..appeals import REPEAT_CALLS_RANGE, TEXT_LIMITS
+from ..appeals.submission import REPEAT_CALLS_RANGE, TEXT_LIMITS
 from ..enums import Role
 
 

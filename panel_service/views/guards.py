@@ -17,7 +17,7 @@ from ..extensions import login_manager
 
 # Blueprints anyone may reach: the landing page, the sign-in page, the panelists' links
 # (the signed token is the credential) and the SMS provider's receipts (signed requests).
-PUBLIC = frozenset({"main", "auth", "panelist", "panelist_files", "receipts"})
+PUBLIC = frozenset({"main", "auth", "panelist", "receipts"})
 
 
 def require_roles(*roles: Role) -> Callable:
@@ -51,8 +51,10 @@ def register(app, bp: Blueprint, guard: Callable) -> None:
 
 
 def guard_of(app, name: str) -> Callable | None:
-    """The guard installed for blueprint ``name``, if any (for the authorization test)."""
-    for func in app.before_request_funcs.get(name, []):
-        if getattr(func, "is_guard", False):
-            return func
+    """The guard of blueprint ``name``: its own, or a parent's for a nested one."""
+    parts = name.split(".")
+    for depth in range(len(parts), 0, -1):
+        for func in app.before_request_funcs.get(".".join(parts[:depth]), []):
+            if getattr(func, "is_guard", False):
+                return func
     return None

@@ -3,10 +3,10 @@
 from flask import Blueprint, current_app, jsonify, render_template
 
 from .. import timeutil
+from ..appeals.listing import count_with_status
 from ..db import get_session
 from ..enums import AppealStatus
-from ..listing import count_with_status
-from ..panelists import count_active
+from ..membership.panelists import count_active
 from ..readiness import readiness
 
 bp = Blueprint("main", __name__)

@@ -16,8 +16,6 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..extensions import limiter
-from .api import bp as api_bp
 from .errors import error_response
 
 log = logging.getLogger(__name__)
@@ -40,10 +38,6 @@ def api_client_key() -> str:
     if auth:
         return "key:" + hashlib.sha256(auth.encode("utf-8", "replace")).hexdigest()[:32]
     return "addr:" + (get_remote_address() or "-")
-
-
-# Once, at import: the limiter keeps blueprint limits across the apps it is bound to.
-limiter.limit(API_LIMIT, key_func=api_client_key)(api_bp)
 
 
 def _headers(response, *, production: bool):
@@ -149,7 +143,7 @@ def init_app(app) -> None:
     # Right after the request id is assigned, before CSRF or any view reads the form.
     funcs = app.before_request_funcs.setdefault(None, [])
     funcs.insert(1 if funcs else 0, refuse_bad_input)
-    app.before_request_funcs.setdefault(api_bp.name, []).append(refuse_nul_api)
+    app.before_request_funcs.setdefault("api", []).append(refuse_nul_api)
     proxy_fix(app)
     if production and not config.RATELIMIT_ENABLED:
         log.warning("rate limits are off (PANEL_RATELIMIT_ENABLED=false): for benchmarks only")

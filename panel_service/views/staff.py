@@ -8,15 +8,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import attachments, timeline, timeutil
+from .. import timeutil
+from ..appeals import attachments
+from ..appeals.listing import appeal_by_reference, count_with_status, departments, find_appeals
+from ..appeals.outcomes import vote_counts
 from ..db import get_session
 from ..enums import AppealStatus
 from ..extensions import csrf
-from ..lifecycle import withdraw_appeal
-from ..listing import appeal_by_reference, count_with_status, departments, find_appeals
 from ..models import Attachment, Department
-from ..outcomes import vote_counts
+from ..panel.lifecycle import withdraw_appeal
 from ..refusals import Invalid, Refused
+from ..reports import timeline
 from . import appeal_form
 from .appeal_pages import PER_PAGE, filters_from_args, page_number, send_attachment
 from .forms import WithdrawForm

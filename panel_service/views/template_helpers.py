@@ -8,7 +8,8 @@ from flask import current_app
 from flask_babel import get_locale
 
 from .. import timeutil
-from .admin_forms import CATEGORY_LABELS
+from .admin.forms import CATEGORY_LABELS
+from .appeal_pages import when
 from .wording import chain_problem, reason
 
 
@@ -24,6 +25,7 @@ def category_label(category) -> str:
 
 
 def init_app(app) -> None:
+    app.add_template_global(when, "when")
     app.add_template_filter(localtime, "localtime")
     app.add_template_global(category_label, "category_label")
     app.add_template_filter(reason, "reason")

@@ -1,4 +1,9 @@
-"""The JSON API for the 12345 hotline platform: bearer keys, JSON in, JSON out."""
+"""The JSON API for the 12345 hotline platform: bearer keys, JSON in, JSON out.
+
+``appeals`` holds the calls, ``openapi`` the document that describes them; this package
+composes them into ``bp`` and holds its guard (a live bearer key), which the factory attaches
+with the API's rate limit when it registers ``bp``.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,13 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, g, request
 
-from ... import api_keys, timeutil
+from ... import timeutil
+from ...access import api_keys
 from ...db import get_session
-from ...extensions import csrf
 from ..errors import error_response
+from . import appeals, openapi
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-# Bearer keys, not cookies, authenticate here, so there is no cross-site request to forge.
-csrf.exempt(bp)
-OPEN_ENDPOINTS = {"api.openapi"}
+OPEN_ENDPOINTS = {"api.openapi.document"}
 _TOUCH_EVERY = timedelta(hours=1)
 
 
@@ -52,4 +55,6 @@ def require_api_key():
 
 require_api_key.is_guard = True
 
-from . import appeals, openapi  # noqa: E402,F401  (the routes attach themselves to bp)
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.register_blueprint(appeals.bp)
+bp.register_blueprint(openapi.bp)

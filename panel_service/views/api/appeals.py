@@ -8,26 +8,28 @@ import logging
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import current_app, g, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, request, url_for
 
-from ... import idempotency, timeutil
-from ...appeals import AppealInput, AppealInvalid, DuplicateAppeal, create_appeal
-from ...db import get_session
-from ...draw import NotEnoughPanelists
-from ...enums import AppealStatus, Refusal
-from ...listing import (
+from ... import timeutil
+from ...access import idempotency
+from ...appeals.listing import (
     AppealFilter,
     appeal_by_reference,
     appeals_after,
     department_by_code,
     departments,
 )
-from ...outcomes import outcome
-from ...rules import PanelRules
+from ...appeals.outcomes import outcome
+from ...appeals.submission import AppealInput, AppealInvalid, DuplicateAppeal, create_appeal
+from ...db import get_session
+from ...enums import AppealStatus, Refusal
+from ...panel.draw import NotEnoughPanelists
+from ..common import rules
 from ..errors import error_response
-from . import bp
 
 log = logging.getLogger(__name__)
+
+bp = Blueprint("appeals", __name__)
 
 TEXT_FIELDS = ("work_order_no", "department", "citizen_request", "department_reply",
                "appeal_reason", "policy_basis")  # fmt: skip
@@ -101,7 +103,7 @@ def create():
             session=session,
             data=data,
             submitted_by=f"api:{g.api_key_name}",
-            rules=PanelRules.from_config(current_app.config["PANEL_CONFIG"]),
+            rules=rules(),
             now=now,
         )
         body = outcome(session=session, appeal=appeal)

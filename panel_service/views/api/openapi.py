@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 
-from ...appeals import REPEAT_CALLS_RANGE, TEXT_LIMITS
-from . import bp
+from ...appeals.submission import REPEAT_CALLS_RANGE, TEXT_LIMITS
+
+bp = Blueprint("openapi", __name__)
 
 
 def _error(description: str) -> dict:
@@ -266,6 +267,6 @@ DOCUMENT = {
 
 
 @bp.get("/openapi.json")
-def openapi():
+def document():
     """Answer the API's OpenAPI 3.1 document."""
     return jsonify(DOCUMENT)

@@ -1,0 +1,150 @@
+"""People who sign in: administrators, hotline staff and department officers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..enums import Role
+from ..models import Department, User
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# Checked against when a username is unknown, so both paths take as long as a real check.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class UserInvalid(Exception):
+    """Field-by-field problems with a user's details."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class UserInput:
+    username: str
+    display_name: str
+    role: Role | str
+    department: str | None = None  # department code, for department users only
+    password: str | None = None  # None keeps the current password when editing
+    active: bool = True
+
+
+def hash_password(password: str) -> str:
+    """A salted, slow hash of the password (werkzeug's scrypt)."""
+    return generate_password_hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """Whether ``password`` is the user's; takes as long for an unknown user."""
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return False
+    return check_password_hash(user.password_hash, password)
+
+
+def password_problem(password: str | None) -> str | None:
+    """Why the password is not acceptable, or None."""
+    if not password or len(password) < PASSWORD_MIN:
+        return f"must be at least {PASSWORD_MIN} characters"
+    if len(password) > PASSWORD_MAX:
+        return f"must be at most {PASSWORD_MAX} characters"
+    return None
+
+
+def _clean(*, session: Session, data: UserInput, creating: bool) -> tuple[dict, dict]:
+    errors: dict[str, str] = {}
+    values: dict = {}
+    username = (data.username or "").strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        errors["username"] = "2-64 lower-case letters, digits, '.', '_' or '-'"
+    values["username"] = username
+    display = (data.display_name or "").strip()
+    if not display or len(display) > 100:
+        errors["display_name"] = "required, at most 100 characters"
+    values["display_name"] = display
+    try:
+        role = Role(data.role)
+    except ValueError:
+        errors["role"] = "must be admin, staff or department"
+        role = None
+    values["role"] = role
+    values["department_id"] = None
+    code = (data.department or "").strip()
+    if role == Role.DEPARTMENT:
+        department = (
+            session.exec(select(Department).where(Department.code == code)).first()
+            if code
+            else None
+        )
+        if department is None:
+            errors["department"] = (
+                "required for a department user" if not code else ("unknown department")
+            )
+        else:
+            values["department_id"] = department.id
+    elif code:
+        errors["department"] = "only department users belong to a department"
+    if creating or data.password:
+        problem = password_problem(data.password)
+        if problem:
+            errors["password"] = problem
+    values["active"] = bool(data.active)
+    return values, errors
+
+
+def create_user(*, session: Session, data: UserInput, now: datetime) -> User:
+    """Add a user; raises UserInvalid. The caller commits."""
+    values, errors = _clean(session=session, data=data, creating=True)
+    if "username" not in errors and find_user(session=session, username=values["username"]):
+        errors["username"] = "already taken"
+    if errors:
+        raise UserInvalid(errors)
+    user = User(password_hash=hash_password(data.password), created_at=now, **values)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(*, session: Session, user: User, data: UserInput) -> User:
+    """Change a user's details (and password, when one is given); raises UserInvalid."""
+    values, errors = _clean(session=session, data=data, creating=False)
+    other = find_user(session=session, username=values["username"])
+    if "username" not in errors and other is not None and other.id != user.id:
+        errors["username"] = "already taken"
+    if errors:
+        raise UserInvalid(errors)
+    for name, value in values.items():
+        setattr(user, name, value)
+    if data.password:
+        user.password_hash = hash_password(data.password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(*, session: Session, username: str) -> User | None:
+    return session.exec(
+        select(User).where(User.username == (username or "").strip().lower())
+    ).first()
+
+
+def authenticate(*, session: Session, username: str, password: str, now: datetime) -> User | None:
+    """The active user with these credentials, or None; records the sign-in time."""
+    user = find_user(session=session, username=username)
+    if not check_password(user, password or "") or not user.active:
+        return None
+    user.last_login_at = now
+    session.add(user)
+    return user
+
+
+def list_users(*, session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.role, User.username)).all())

@@ -1,0 +1,58 @@
+"""An appeal's outcome as the hotline platform sees it (the API and the webhook share it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, func, select
+
+from ..enums import AppealStatus, AssignmentState, VoteChoice
+from ..models import Appeal, Assignment, Department
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def vote_counts(*, session: Session, appeal_id: int) -> dict[str, int]:
+    """Votes cast so far by choice (never shown to anyone before the decision)."""
+    rows = session.exec(
+        select(Assignment.vote, func.count())
+        .where(Assignment.appeal_id == appeal_id, Assignment.state == AssignmentState.VOTED)
+        .group_by(Assignment.vote)
+    ).all()
+    counts = {str(VoteChoice.AGREE): 0, str(VoteChoice.DISAGREE): 0}
+    for vote, n in rows:
+        counts[str(vote)] = n
+    return counts
+
+
+def outcome(*, session: Session, appeal: Appeal) -> dict:
+    """The appeal's public state: counts of votes only once it is decided."""
+    counts = vote_counts(session=session, appeal_id=appeal.id)
+    department = session.get(Department, appeal.department_id)
+    decided = appeal.status == AppealStatus.DECIDED
+    return {
+        "reference": appeal.reference,
+        "work_order_no": appeal.work_order_no,
+        "department": department.code,
+        "status": str(appeal.status),
+        "decision": str(appeal.decision) if appeal.decision else None,
+        "votes_received": sum(counts.values()),
+        # Counts while the vote is open would let anyone lean on the panelists still to vote.
+        "votes": counts if decided else None,
+        "submitted_at": _iso(appeal.submitted_at),
+        "deadline": _iso(appeal.deadline),
+        "decided_at": _iso(appeal.decided_at),
+        "withdrawn_reason": appeal.withdrawn_reason,
+    }
+
+
+def anonymous_opinions(*, session: Session, appeal_id: int) -> list[tuple[str, str]]:
+    """The panel's votes and opinions, in an order that says nothing about who wrote them."""
+    rows = session.exec(
+        select(Assignment.vote, Assignment.opinion).where(
+            Assignment.appeal_id == appeal_id, Assignment.state == AssignmentState.VOTED
+        )
+    ).all()
+    return sorted((str(v), o or "") for v, o in rows)

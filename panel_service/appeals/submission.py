@@ -1,0 +1,151 @@
+"""Submitting an appeal: its fields checked, its row stored, its panel drawn."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from ..enums import LIVE_APPEAL_STATUSES, AuditKind, Refusal
+from ..models import Appeal, Department
+from ..panel.lifecycle import draw_panel
+from ..record import audit
+from ..refusals import Invalid, Refused
+from ..rules import PanelRules
+from ..timeutil import local_date
+
+# Field limits shared by the form, the API and the CLI.
+TEXT_LIMITS = {
+    "work_order_no": (1, 40),
+    "citizen_request": (1, 5000),
+    "department_reply": (1, 5000),
+    "appeal_reason": (1, 5000),
+    "policy_basis": (1, 5000),
+}
+REPEAT_CALLS_RANGE = (2, 999)  # "一人多次": a repeat caller has called at least twice
+
+
+class AppealInvalid(Invalid):
+    """Field-by-field problems with an appeal's input."""
+
+
+class DuplicateAppeal(Refused):
+    """The work order already has a live appeal."""
+
+    def __init__(self, reference: str | None):
+        super().__init__(Refusal.DUPLICATE_APPEAL, reference=reference)
+        self.reference = reference
+
+
+@dataclass
+class AppealInput:
+    work_order_no: str
+    department: str  # department code
+    citizen_request: str
+    department_reply: str
+    appeal_reason: str
+    policy_basis: str
+    repeat_calls: int | str
+
+
+def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
+    """Check every field; return the department and cleaned values or raise AppealInvalid."""
+    errors: dict[str, Refusal] = {}
+    cleaned: dict = {}
+    for name, (low, high) in TEXT_LIMITS.items():
+        value = getattr(data, name)
+        value = value.strip() if isinstance(value, str) else None
+        if not value:
+            errors[name] = Refusal.REQUIRED
+        elif len(value) > high or len(value) < low:
+            errors[name] = Refusal.TOO_LONG
+        elif "\x00" in value:
+            errors[name] = Refusal.NULL_CHARACTER
+        else:
+            cleaned[name] = value
+    try:
+        repeat = int(data.repeat_calls)
+        if isinstance(data.repeat_calls, bool):
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["repeat_calls"] = Refusal.NOT_A_WHOLE_NUMBER
+    else:
+        low, high = REPEAT_CALLS_RANGE
+        if not low <= repeat <= high:
+            errors["repeat_calls"] = Refusal.OUT_OF_RANGE
+        cleaned["repeat_calls"] = repeat
+    department = None
+    if not isinstance(data.department, str) or not data.department.strip():
+        errors["department"] = Refusal.REQUIRED
+    else:
+        department = session.exec(
+            select(Department).where(Department.code == data.department.strip())
+        ).first()
+        if department is None:
+            errors["department"] = Refusal.UNKNOWN_DEPARTMENT
+    if errors:
+        raise AppealInvalid(errors)
+    return department, cleaned
+
+
+def live_appeal_for(*, session: Session, work_order_no: str) -> Appeal | None:
+    return session.exec(
+        select(Appeal).where(
+            Appeal.work_order_no == work_order_no, col(Appeal.status).in_(LIVE_APPEAL_STATUSES)
+        )
+    ).first()
+
+
+def create_appeal(
+    *,
+    session: Session,
+    data: AppealInput,
+    submitted_by: str,
+    rules: PanelRules,
+    now: datetime,
+    seed: bytes | None = None,
+) -> Appeal:
+    """Store an appeal, draw its panel and queue the invitations in the caller's transaction.
+
+    Raises AppealInvalid, DuplicateAppeal or NotEnoughPanelists; the caller then rolls back.
+    """
+    department, values = validate(session=session, data=data)
+    existing = live_appeal_for(session=session, work_order_no=values["work_order_no"])
+    if existing is not None:
+        raise DuplicateAppeal(existing.reference)
+    appeal = Appeal(
+        # A unique placeholder until the id is known; the reference is derived from the id.
+        reference=f"tmp-{secrets.token_hex(6)}",
+        department_id=department.id,
+        submitted_by=submitted_by,
+        submitted_at=now,
+        deadline=now + rules.voting_window,
+        **values,
+    )
+    session.add(appeal)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except sa.exc.IntegrityError:
+        # Lost a race with a concurrent submission for the same work order.
+        raise DuplicateAppeal(None) from None
+    appeal.reference = f"AP-{local_date(now).year}-{appeal.id:06d}"
+    session.flush()
+    audit.record(
+        session=session,
+        kind=AuditKind.APPEAL_CREATED,
+        actor=submitted_by,
+        appeal_id=appeal.id,
+        now=now,
+        data={
+            "reference": appeal.reference,
+            "work_order_no": appeal.work_order_no,
+            "department": department.code,
+            "deadline": appeal.deadline.isoformat(),
+        },
+    )
+    draw_panel(session=session, appeal=appeal, rules=rules, now=now, seed=seed)
+    return appeal

@@ -1,0 +1,127 @@
+"""Locking an appeal and its seats, and the small steps every transition shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from ...enums import AppealStatus, AssignmentState, AuditKind, SeatReason, StallReason
+from ...messaging import webhooks
+from ...models import Appeal, Assignment
+from ...record import audit
+from ...refusals import Refused
+from ..draw import new_nonce
+from ..seating import refusal
+
+SYSTEM = "system"
+LIVE = (AppealStatus.OPEN, AppealStatus.STALLED)  # appeals whose seats may still change
+
+
+@dataclass
+class Locked:
+    """An appeal and all of its seats, locked and freshly read."""
+
+    appeal: Appeal
+    seats: list[Assignment]
+
+    def seat(self, seat_id: int) -> Assignment:
+        return next(s for s in self.seats if s.id == seat_id)
+
+    def pending(self) -> list[Assignment]:
+        return [s for s in self.seats if s.state == AssignmentState.PENDING]
+
+
+@dataclass(frozen=True)
+class SeatChange:
+    """What giving up one seat did: ``replaced`` (see ``substitute``), ``stalled`` the
+    appeal, or ``closed`` it without a walk (the appeal was stalled already)."""
+
+    seat: Assignment
+    outcome: str
+    substitute: Assignment | None = None
+
+
+def lock_appeal(session: Session, appeal_id: int) -> Appeal:
+    """Lock the appeal's row and re-read it (step 2 of the lock order)."""
+    return session.get(
+        Appeal, appeal_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+
+
+def lock(session: Session, appeal_id: int) -> Locked:
+    """Lock the appeal, then its seats, re-reading both (steps 2 and 3)."""
+    appeal = lock_appeal(session, appeal_id)
+    seats = session.exec(
+        select(Assignment)
+        .where(Assignment.appeal_id == appeal_id)
+        .order_by(Assignment.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).all()
+    return Locked(appeal, list(seats))
+
+
+def refuse_unless_open(locked: Locked, seat: Assignment, now: datetime) -> None:
+    code = refusal(locked.appeal, seat, now)
+    if code is not None:
+        raise Refused(code)
+
+
+def actor_of(seat: Assignment) -> str:
+    return f"panelist:{seat.panelist_id}"
+
+
+def new_seat(appeal: Appeal, panelist_id: int, *, round_: int, deadline, now) -> Assignment:
+    return Assignment(
+        appeal_id=appeal.id,
+        panelist_id=panelist_id,
+        draw_round=round_,
+        link_nonce=new_nonce(),
+        deadline=deadline,
+        created_at=now,
+    )
+
+
+def end_seat(
+    session: Session,
+    seat: Assignment,
+    state: AssignmentState,
+    reason: SeatReason,
+    *,
+    now: datetime,
+    actor: str | None = None,
+) -> None:
+    """Take the seat out of the panel; with an ``actor``, its link is revoked as well."""
+    seat.state, seat.closed_at, seat.closed_reason = state, now, reason
+    session.add(seat)
+    if actor is not None:
+        seat.link_nonce = new_nonce()
+        audit.record(
+            session=session,
+            kind=AuditKind.LINK_REVOKED,
+            actor=actor,
+            appeal_id=seat.appeal_id,
+            now=now,
+            data={"assignment": seat.id, "panelist": seat.panelist_id, "reason": str(reason)},
+        )
+
+
+def stall(
+    session: Session, locked: Locked, reason: StallReason, *, now: datetime, **details
+) -> None:
+    appeal = locked.appeal
+    appeal.status = AppealStatus.STALLED
+    session.add(appeal)
+    audit.record(
+        session=session,
+        kind=AuditKind.STALLED,
+        actor=SYSTEM,
+        appeal_id=appeal.id,
+        now=now,
+        data={"reason": str(reason), **details},
+    )
+    webhooks.queue_outcome(session=session, appeal=appeal, now=now)
+
+

@@ -1,0 +1,245 @@
+"""The audit trail: append-only events in hash chains, one per appeal and one for membership.
+
+Each event names its chain and its position in it (``seq``, from 1) and carries the hash of
+the event before it in that chain (``GENESIS_HASH`` for the first). An appeal's chain is
+appended only by a transaction that holds the appeal's row lock (the lifecycle's order), so
+votes on different appeals never wait for each other; events about members, users and keys
+join the ``membership`` chain, whose head row is its lock, taken last. ``audit_chain`` keeps
+every chain's length and head, so a deleted tail is noticed. Events recorded before
+revision 0006 stay, hashes and all, as the closed chain ``legacy`` (the old formula).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from ..enums import AuditKind, ChainProblem
+from ..models import AuditChain, AuditEvent
+from ..timeutil import now as clock_now
+
+GENESIS_HASH = "0" * 64
+MEMBERSHIP_CHAIN = "membership"
+LEGACY_CHAIN = "legacy"
+
+
+def canonical_json(data: dict) -> str:
+    """The one serialization that gets hashed: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_of(appeal_id: int | None) -> str:
+    """The chain an event joins: its appeal's, or the membership chain."""
+    return MEMBERSHIP_CHAIN if appeal_id is None else f"appeal:{appeal_id}"
+
+
+def event_hash(
+    *,
+    chain: str,
+    seq: int,
+    prev_hash: str,
+    at: datetime,
+    kind: str,
+    appeal_id: int | None,
+    actor: str,
+    data: str,
+) -> str:
+    """SHA-256 over the canonical JSON of an event, its place and its predecessor's hash."""
+    fields = {
+        "prev": prev_hash,
+        "at": at.isoformat(timespec="microseconds"),
+        "kind": str(kind),
+        "appeal": appeal_id,
+        "actor": actor,
+        "data": data,
+    }
+    if chain != LEGACY_CHAIN:  # the formula before 0006 had no chain or position
+        fields.update(chain=chain, seq=seq)
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+def hash_of(event: AuditEvent) -> str:
+    """What the event's hash must be, from its stored content."""
+    return event_hash(
+        chain=event.chain,
+        seq=event.seq,
+        prev_hash=event.prev_hash,
+        at=event.at,
+        kind=event.kind,
+        appeal_id=event.appeal_id,
+        actor=event.actor,
+        data=event.data,
+    )
+
+
+def _head(session: Session, chain: str) -> AuditChain:
+    """The chain's head row, locked until commit (created for a new chain)."""
+    head = session.exec(
+        select(AuditChain)
+        .where(AuditChain.name == chain)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if head is None:
+        # A chain's first event (a new appeal's, under its lock). Two first events of the
+        # membership chain could meet only on an empty database: let one insert win.
+        session.execute(
+            _insert_ignoring_conflicts(session).values(
+                name=chain, length=0, head_hash=GENESIS_HASH
+            )
+        )
+        head = session.exec(
+            select(AuditChain).where(AuditChain.name == chain).with_for_update()
+        ).one()
+    return head
+
+
+def _insert_ignoring_conflicts(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(AuditChain).on_conflict_do_nothing(index_elements=["name"])
+
+
+def record(
+    *,
+    session: Session,
+    kind: AuditKind,
+    actor: str,
+    data: dict | None = None,
+    appeal_id: int | None = None,
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Append one event to its chain in the caller's transaction.
+
+    An appeal's event must be recorded while holding that appeal's row lock (every
+    lifecycle transition does); a membership event last in its transaction.
+    """
+    chain = chain_of(appeal_id)
+    head = _head(session, chain)
+    at = now or clock_now()
+    payload = canonical_json(data or {})
+    event = AuditEvent(
+        chain=chain,
+        seq=head.length + 1,
+        at=at,
+        kind=kind,
+        appeal_id=appeal_id,
+        actor=actor,
+        data=payload,
+        prev_hash=head.head_hash,
+        hash="",
+    )
+    event.hash = hash_of(event)
+    head.length, head.head_hash = event.seq, event.hash
+    session.add_all([event, head])
+    session.flush()
+    return event
+
+
+@dataclass
+class ChainReport:
+    checked: int
+    chains: int = 0
+    first_broken_id: int | None = None
+    chain: str | None = None
+    problem: ChainProblem | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify_chain(*, session: Session, batch: int = 5000) -> ChainReport:
+    """Walk every chain in order; name the first event whose place, link or hash is wrong.
+
+    Also checks each chain's recorded head: a chain that ends before its recorded length,
+    or events of a chain nobody recorded, are reported too.
+    """
+    heads = {c.name: c for c in session.exec(select(AuditChain))}
+    checked, seen = 0, 0
+    current, expected_seq, prev_hash = None, 1, GENESIS_HASH
+    key: tuple[str, int] = ("", 0)
+
+    def close(chain: str | None, length: int, last_hash: str) -> ChainProblem | None:
+        if chain is None:
+            return None
+        head = heads.pop(chain, None)
+        if head is None:
+            return ChainProblem.NO_HEAD
+        if (head.length, head.head_hash) != (length, last_hash):
+            return ChainProblem.TAIL_MISSING
+        return None
+
+    while True:
+        rows = session.exec(
+            select(AuditEvent)
+            .where(sa.tuple_(AuditEvent.chain, AuditEvent.seq) > sa.tuple_(*key))
+            .order_by(AuditEvent.chain, AuditEvent.seq)
+            .limit(batch)
+        ).all()
+        for row in rows:
+            if row.chain != current:
+                problem = close(current, expected_seq - 1, prev_hash)
+                if problem:
+                    return ChainReport(checked, seen, None, current, problem)
+                current, expected_seq, prev_hash, seen = row.chain, 1, GENESIS_HASH, seen + 1
+            if row.seq != expected_seq:
+                return ChainReport(checked, seen, row.id, row.chain, ChainProblem.MISSING_EVENT)
+            if row.prev_hash != prev_hash:
+                return ChainReport(checked, seen, row.id, row.chain, ChainProblem.BAD_LINK)
+            if hash_of(row) != row.hash:
+                return ChainReport(checked, seen, row.id, row.chain, ChainProblem.BAD_HASH)
+            prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+        if len(rows) < batch:
+            break
+        key = (rows[-1].chain, rows[-1].seq)
+    problem = close(current, expected_seq - 1, prev_hash)
+    if problem:
+        return ChainReport(checked, seen, None, current, problem)
+    for name, head in sorted(heads.items()):
+        if head.length:
+            return ChainReport(checked, seen, None, name, ChainProblem.ALL_MISSING)
+    return ChainReport(checked, seen)
+
+
+def events_for(*, session: Session, appeal_id: int) -> list[AuditEvent]:
+    """An appeal's events, oldest first."""
+    return list(
+        session.exec(
+            select(AuditEvent).where(AuditEvent.appeal_id == appeal_id).order_by(AuditEvent.id)
+        ).all()
+    )
+
+
+def event_data(event: AuditEvent) -> dict:
+    return json.loads(event.data)
+
+
+def search(
+    *,
+    session: Session,
+    start: datetime,
+    end: datetime,
+    kind: str | None = None,
+    appeal_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[AuditEvent], int]:
+    """One page of events in [start, end), newest first, and how many match in all."""
+    query = select(AuditEvent).where(AuditEvent.at >= start, AuditEvent.at < end)
+    if kind:
+        query = query.where(AuditEvent.kind == kind)
+    if appeal_id is not None:
+        query = query.where(AuditEvent.appeal_id == appeal_id)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    events = session.exec(
+        query.order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(events), total

@@ -1,0 +1,94 @@
+"""Exports for administrators: the roster (CSV, XLSX) and the audit trail (JSON lines)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime
+
+from openpyxl import Workbook
+from sqlmodel import Session, select
+
+from ..models import AuditEvent, Department, Panelist
+
+ROSTER_COLUMNS = (
+    "id",
+    "name",
+    "mobile",
+    "category",
+    "affiliation",
+    "pledge_signed_on",
+    "term_start",
+    "term_end",
+    "active",
+    "mobile_failing_since",
+)
+
+
+def roster_rows(*, session: Session) -> list[list]:
+    """The roster as rows matching ROSTER_COLUMNS (the import's columns come first-class)."""
+    codes = dict(session.exec(select(Department.id, Department.code)).all())
+    return [
+        [
+            p.id,
+            p.name,
+            p.mobile,
+            str(p.category),
+            codes.get(p.affiliation_id, ""),
+            p.pledge_signed_on.isoformat() if p.pledge_signed_on else "",
+            p.term_start.isoformat(),
+            p.term_end.isoformat(),
+            "yes" if p.active else "no",
+            p.mobile_failing_since.isoformat() if p.mobile_failing_since else "",
+        ]
+        for p in session.exec(select(Panelist).order_by(Panelist.id))
+    ]
+
+
+def roster_csv(*, session: Session) -> bytes:
+    """UTF-8 with a BOM, so Excel on Chinese Windows opens it correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ROSTER_COLUMNS)
+    writer.writerows(roster_rows(session=session))
+    return out.getvalue().encode("utf-8-sig")
+
+
+def roster_xlsx(*, session: Session) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "panelists"
+    sheet.append(list(ROSTER_COLUMNS))
+    for row in roster_rows(session=session):
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def audit_jsonl(*, session: Session, start: datetime, end: datetime) -> Iterator[str]:
+    """Events in [start, end) as JSON lines, with the hashes needed to check the chain."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.at >= start, AuditEvent.at < end)
+        .order_by(AuditEvent.id)
+    )
+    for event in session.exec(query):
+        yield (
+            json.dumps(
+                {
+                    "id": event.id,
+                    "at": event.at.isoformat(timespec="microseconds"),
+                    "kind": str(event.kind),
+                    "appeal_id": event.appeal_id,
+                    "actor": event.actor,
+                    "data": event.data,
+                    "prev_hash": event.prev_hash,
+                    "hash": event.hash,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )

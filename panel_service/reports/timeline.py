@@ -1,0 +1,120 @@
+"""An appeal's story for staff: the audit events and the SMS deliveries, in time order.
+
+Entries name panelists by id; the staff page looks the names up, the department page
+never shows them. Vote choices come only from the decision event, so nothing here can
+reveal a vote before the appeal is decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from ..enums import AuditKind, MessageKind, OutboxChannel, OutboxStatus
+from ..models import Assignment, OutboxMessage, Panelist
+from ..record import audit
+
+# Outbox kinds a person cares to see, and what they are called on the timeline.
+SMS_KINDS = {
+    MessageKind.INVITATION: "invitation",
+    MessageKind.REPLACEMENT_INVITATION: "invitation",
+    MessageKind.REMINDER: "reminder",
+    MessageKind.WITHDRAWN_NOTICE: "withdrawn_notice",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    kind: str  # an AuditKind value, or sms.sent / sms.delivered / sms.failed / webhook.*
+    panelist_ids: tuple[int, ...] = ()
+    detail: dict = field(default_factory=dict)
+
+
+def _seat_panelists(session: Session, appeal_id: int) -> dict[int, int]:
+    rows = session.exec(
+        select(Assignment.id, Assignment.panelist_id).where(Assignment.appeal_id == appeal_id)
+    ).all()
+    return dict(rows)
+
+
+def _from_audit(event, seats: dict[int, int]) -> Entry:
+    data = audit.event_data(event)
+    kind = str(event.kind)
+    panelists: tuple[int, ...] = ()
+    detail: dict = {}
+    if kind == AuditKind.PANEL_DRAWN:
+        panelists = tuple(data.get("picked", []))
+    elif kind == AuditKind.REPLACEMENT:
+        panelists = (data.get("vacated_panelist"), data.get("picked"))
+        detail = {"reason": data.get("reason"), "round": data.get("round")}
+    elif kind in (AuditKind.LINK_REVOKED, AuditKind.RECUSAL):
+        panelists = (data.get("panelist") or seats.get(data.get("assignment")),)
+        detail = {"reason": data.get("reason") or data.get("note")}
+    elif "assignment" in data:
+        panelists = (seats.get(data["assignment"]),)
+    if kind == AuditKind.DECISION:
+        detail = {k: data.get(k) for k in ("decision", "agree", "disagree")}
+    elif kind == AuditKind.WITHDRAWAL:
+        detail = {"reason": data.get("reason")}
+    elif kind == AuditKind.STALLED:
+        detail = {"reason": data.get("reason")}
+    elif kind == AuditKind.APPEAL_CREATED:
+        detail = {"by": event.actor}
+    return Entry(
+        at=event.at,
+        kind=kind,
+        panelist_ids=tuple(p for p in panelists if p is not None),
+        detail=detail,
+    )
+
+
+def _from_outbox(message: OutboxMessage, seats: dict[int, int]) -> list[Entry]:
+    panelists = (seats[message.assignment_id],) if message.assignment_id in seats else ()
+    if message.channel == OutboxChannel.WEBHOOK:
+        prefix, what = "webhook", "outcome"
+    else:
+        prefix, what = "sms", SMS_KINDS.get(MessageKind(message.kind), str(message.kind))
+    entries = []
+    if message.sent_at is not None:
+        entries.append(Entry(message.sent_at, f"{prefix}.sent", panelists, {"what": what}))
+    if message.delivered_at is not None:
+        entries.append(
+            Entry(message.delivered_at, f"{prefix}.delivered", panelists, {"what": what})
+        )
+    if message.status == OutboxStatus.FAILED:
+        entries.append(Entry(message.updated_at, f"{prefix}.failed", panelists, {"what": what}))
+    return entries
+
+
+def timeline(*, session: Session, appeal_id: int) -> list[Entry]:
+    """Every step of the appeal, oldest first."""
+    seats = _seat_panelists(session, appeal_id)
+    events = audit.events_for(session=session, appeal_id=appeal_id)
+    entries = [_from_audit(e, seats) for e in events]
+    messages = session.exec(select(OutboxMessage).where(OutboxMessage.appeal_id == appeal_id)).all()
+    for message in messages:
+        entries.extend(_from_outbox(message, seats))
+    return sorted(entries, key=lambda e: e.at)
+
+
+def panelist_names(*, session: Session, appeal_id: int) -> dict[int, str]:
+    """Names of everyone who ever held a seat on the appeal (for staff only)."""
+    ids = set(_seat_panelists(session, appeal_id).values())
+    if not ids:
+        return {}
+    rows = session.exec(select(Panelist.id, Panelist.name).where(col(Panelist.id).in_(ids)))
+    return dict(rows.all())
+
+
+def seats(*, session: Session, appeal_id: int) -> list[Assignment]:
+    """The appeal's seats in the order they were taken."""
+    return list(
+        session.exec(
+            select(Assignment)
+            .where(Assignment.appeal_id == appeal_id)
+            .order_by(Assignment.draw_round, Assignment.id)
+        ).all()
+    )

@@ -1,0 +1,16 @@
+"""The administrators' pages: one blueprint per page group, under ``/admin``.
+
+Each module holds one page group's views and its own blueprint; this package composes
+them into ``bp``, which carries the admin guard when the factory registers it. Modules here
+may import the domain, ``views.common``, ``views.wording`` and ``.forms``; never each other.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from . import audit, delivery, fairness, health, home, roster, rotation, stats, users
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+for page_group in (home, users, roster, rotation, health, stats, fairness, audit, delivery):
+    bp.register_blueprint(page_group.bp)

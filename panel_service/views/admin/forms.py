@@ -1,0 +1,49 @@
+"""Forms of the panel administration pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from ...enums import PanelistCategory
+
+CATEGORY_LABELS = {
+    "cppcc": _l("CPPCC member"),
+    "media": _l("Media"),
+    "enterprise": _l("Business"),
+    "government": _l("Government staff"),
+    "other": _l("Other"),
+}
+
+
+class PanelistForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    mobile = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=30)])
+    category = SelectField(
+        _l("Category"),
+        choices=[SelectChoice(c.value, CATEGORY_LABELS[c.value]) for c in PanelistCategory],
+    )
+    affiliation = SelectField(
+        _l("Affiliation (department or county)"), choices=[], validate_choice=False
+    )
+    pledge_signed_on = DateField(_l("Confidentiality pledge signed on"), validators=[Optional()])
+    term_start = DateField(_l("Term starts"), validators=[DataRequired()])
+    term_end = DateField(_l("Term ends"), validators=[DataRequired()])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file (UTF-8 or GBK)"), validators=[FileRequired()])
+
+
+class ConfirmImportForm(FlaskForm):
+    """Carries the previewed file back, so the confirmed import is exactly what was shown."""
+
+    content = HiddenField(validators=[DataRequired()])
+
+
+class ActionForm(FlaskForm):
+    """A bare form: just the CSRF token, for buttons that change state."""

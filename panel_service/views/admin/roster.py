@@ -1,0 +1,233 @@
+"""The roster: members listed, added, edited, suspended, reinstated, retired, imported and
+exported."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
+
+from ... import timeutil
+from ...appeals.listing import departments
+from ...db import get_session
+from ...membership.health import panel_health, panelist_history
+from ...membership.panelists import (
+    MembershipRefused,
+    PanelistInput,
+    PanelistInvalid,
+    add_panelist,
+    reinstate_panelist,
+    retire_panelist,
+    roster,
+    suspend_panelist,
+    update_panelist,
+)
+from ...membership.roster import RosterInvalid, import_roster, read_rows
+from ...models import Department, Panelist
+from ...reports.exports import roster_csv, roster_xlsx
+from ..common import actor, rules
+from ..wording import say, say_errors
+from .forms import ActionForm, ConfirmImportForm, ImportForm, PanelistForm
+
+bp = Blueprint("roster", __name__)
+
+
+def _panelist_or_404(panelist_id: int) -> Panelist:
+    panelist = get_session().get(Panelist, panelist_id)
+    if panelist is None:
+        abort(404)
+    return panelist
+
+
+def _form_input(form: PanelistForm) -> PanelistInput:
+    return PanelistInput(
+        name=form.name.data,
+        mobile=form.mobile.data,
+        category=form.category.data,
+        affiliation=form.affiliation.data or None,
+        pledge_signed_on=form.pledge_signed_on.data,
+        term_start=form.term_start.data,
+        term_end=form.term_end.data,
+    )
+
+
+def _bind_errors(form: PanelistForm, errors: dict) -> None:
+    for name, code in errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, say(code, name)]
+
+
+@bp.get("/panelists")
+def index():
+    """List the roster, active members first."""
+    show = request.args.get("show", "active")
+    session = get_session()
+    codes = {d.id: d for d in departments(session=session)}
+    members = roster(session=session, show=show)
+    return render_template(
+        "admin/panelists.html", members=members, departments=codes, show=show, form=ActionForm()
+    )
+
+
+@bp.route("/panelists/new", methods=["GET", "POST"])
+@bp.route("/panelists/<int:panelist_id>/edit", methods=["GET", "POST"])
+def edit(panelist_id: int | None = None):
+    """Add a member, or edit one; errors come back beside the fields with what was typed."""
+    session = get_session()
+    panelist = _panelist_or_404(panelist_id) if panelist_id else None
+    form = PanelistForm(obj=panelist if request.method == "GET" else None)
+    form.affiliation.choices = [SelectChoice("", "—")] + [
+        SelectChoice(d.code, d.name) for d in departments(session=session)
+    ]
+    if panelist is not None and request.method == "GET":
+        department = (
+            session.get(Department, panelist.affiliation_id) if panelist.affiliation_id else None
+        )
+        form.affiliation.data = department.code if department else ""
+    if form.validate_on_submit():
+        try:
+            if panelist is None:
+                panelist = add_panelist(
+                    session=session, data=_form_input(form), actor=actor(), now=timeutil.now()
+                )
+            else:
+                update_panelist(
+                    session=session,
+                    panelist=panelist,
+                    data=_form_input(form),
+                    actor=actor(),
+                    rules=rules(),
+                    now=timeutil.now(),
+                )
+        except PanelistInvalid as exc:
+            session.rollback()
+            _bind_errors(form, exc.errors)
+        else:
+            session.commit()
+            flash(_("Panelist %(name)s saved.", name=panelist.name), "success")
+            return redirect(url_for(".detail", panelist_id=panelist.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/panelist_form.html", form=form, panelist=panelist), status
+
+
+@bp.get("/panelists/<int:panelist_id>")
+def detail(panelist_id: int):
+    """Show a member's health figures and history (references and dates only)."""
+    panelist = _panelist_or_404(panelist_id)
+    session = get_session()
+    rows = panel_health(session=session, include_retired=True)
+    health = next(r for r in rows if r.panelist.id == panelist.id)
+    history = panelist_history(session=session, panelist_id=panelist.id)
+    return render_template(
+        "admin/panelist_detail.html",
+        panelist=panelist,
+        health=health,
+        history=history,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/panelists/<int:panelist_id>/<any(suspend, reinstate, retire):action>")
+def membership(panelist_id: int, action: str):
+    """Suspend, reinstate or retire a member; open seats of theirs are replaced."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    panelist = _panelist_or_404(panelist_id)
+    session = get_session()
+    kwargs = dict(
+        session=session, panelist=panelist, actor=actor(), rules=rules(), now=timeutil.now()
+    )
+    try:
+        if action == "reinstate":
+            reinstate_panelist(**kwargs)
+            replaced = []
+        else:
+            change = suspend_panelist if action == "suspend" else retire_panelist
+            replaced = change(**kwargs)
+    except MembershipRefused as refused:
+        session.rollback()
+        flash(say(refused.code), "error")
+    else:
+        session.commit()
+        flash(
+            _(
+                "Membership of %(name)s updated; %(n)d open seats were given to substitutes.",
+                name=panelist.name,
+                n=len(replaced),
+            ),
+            "success",
+        )
+    return redirect(url_for(".detail", panelist_id=panelist_id))
+
+
+@bp.route("/panelists/import", methods=["GET", "POST"])
+def import_file():
+    """Upload a CSV and preview it: every row with its errors; nothing is stored yet."""
+    form = ImportForm()
+    preview = errors = None
+    confirm = ConfirmImportForm()
+    message = None
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        session = get_session()
+        try:
+            preview = read_rows(raw)
+            import_roster(session=session, raw=raw, actor=actor(), now=timeutil.now())
+            errors = {}
+        except RosterInvalid as exc:
+            errors = {line: say_errors(row) for line, row in exc.rows.items()}
+            message = str(exc)
+        finally:
+            session.rollback()  # a preview never stores anything
+        confirm.content.data = base64.b64encode(raw).decode("ascii")
+    status = 422 if request.method == "POST" and (message or form.errors) else 200
+    return render_template(
+        "admin/import.html",
+        form=form,
+        confirm=confirm,
+        preview=preview,
+        errors=errors,
+        message=message,
+    ), status
+
+
+@bp.post("/panelists/import/confirm")
+def import_confirm():
+    """Import the previewed file: all rows or none."""
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        raw = base64.b64decode(form.content.data, validate=True)
+    except (binascii.Error, ValueError):
+        abort(400)
+    session = get_session()
+    try:
+        result = import_roster(session=session, raw=raw, actor=actor(), now=timeutil.now())
+    except RosterInvalid as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".import_file"))
+    session.commit()
+    flash(_("%(n)d panelists imported.", n=len(result.added)), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/panelists/export.<any(csv, xlsx):fmt>")
+def export(fmt: str):
+    """Download the roster as CSV (UTF-8 with BOM) or XLSX."""
+    session = get_session()
+    if fmt == "csv":
+        body, mimetype = roster_csv(session=session), "text/csv; charset=utf-8"
+    else:
+        body = roster_xlsx(session=session)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename=panelists.{fmt}"},
+    )

@@ -1,0 +1,190 @@
+"""The panelist's one-time link: read the appeal, take the pledge, vote or step aside.
+
+Opening a link (GET or HEAD) never changes anything but "first opened at": SMS apps, link
+previewers and scanners open links before people do. Only a POST records a step.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+
+from ... import timeutil
+from ...access import links
+from ...appeals import attachments
+from ...db import get_session
+from ...enums import AppealStatus, Refusal
+from ...extensions import limiter
+from ...models import Appeal, Assignment
+from ...panel import lifecycle, visits
+from ...panel.seating import refusal
+from ...refusals import Refused
+from ..common import rules
+from ..wording import say
+from .forms import PledgeForm, RecuseForm, VoteForm
+from .render import dead_link, lang_args, message, page
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("pages", __name__)
+
+# Failed look-ups (forged, unknown or revoked tokens) count against the client; normal use
+# is limited only loosely, so a panel of five behind one office NAT is never locked out.
+FAILED_LOOKUP_LIMIT = "10 per minute;30 per hour"
+USE_LIMIT = "120 per minute"
+def _failed_lookup(response) -> bool:
+    return response.status_code == 404
+
+
+def _limited(view):
+    view = limiter.limit(FAILED_LOOKUP_LIMIT, deduct_when=_failed_lookup)(view)
+    return limiter.limit(USE_LIMIT)(view)
+
+
+def _keys() -> list[str]:
+    return links.secret_keys_from(current_app.config["PANEL_CONFIG"])
+
+
+def _load(token: str) -> tuple[Assignment, Appeal]:
+    """The link's assignment and appeal, or abort with a page that gives nothing away."""
+    session = get_session()
+    try:
+        assignment, current = links.resolve(session=session, token=token, secret_keys=_keys())
+    except links.LinkInvalid:
+        abort(dead_link())
+    appeal = session.get(Appeal, assignment.appeal_id)
+    if not current:
+        if appeal.status == AppealStatus.WITHDRAWN:
+            abort(message("withdrawn", 410, appeal=appeal))
+        abort(dead_link())
+    return assignment, appeal
+
+
+def _state_page(assignment: Assignment, appeal: Appeal, *, notice: str | None = None):
+    """The page for a link that can no longer vote, or None while the vote is open."""
+    code = refusal(appeal, assignment, timeutil.now())
+    if code is None:
+        return None
+    if code in (Refusal.WITHDRAWN, Refusal.EXPIRED):
+        return message(str(code), 410, appeal=appeal, assignment=assignment)
+    if code == Refusal.ALREADY_VOTED:
+        return page("receipt.html", appeal=appeal, assignment=assignment, notice=notice)
+    if code == Refusal.DECIDED:
+        return message("decided", 200, appeal=appeal)
+    return message("closed", 200, appeal=appeal)
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+@_limited
+def link(token: str):
+    """Show the appeal to a panelist, or record their vote."""
+    assignment, appeal = _load(token)
+    session = get_session()
+    # HEAD answers like GET but records nothing, not even the first opening.
+    if request.method == "GET" and visits.mark_opened(
+        session=session, assignment=assignment, now=timeutil.now()
+    ):
+        session.commit()
+        log.info("link first opened", extra={"assignment": assignment.id})
+    # A POST reaching a closed seat is a second tap, another tab or a replay: say so.
+    notice = "already_voted" if request.method == "POST" else None
+    state = _state_page(assignment, appeal, notice=notice)
+    if state is not None:
+        return state
+    if not visits.pledge_confirmed(session=session, assignment=assignment):
+        return page("pledge.html", appeal=appeal, token=token, form=PledgeForm())
+
+    form = VoteForm()
+    if request.method != "POST":
+        return _vote_page(appeal, assignment, token, form)
+    if form.validate_on_submit():
+        try:
+            lifecycle.record_vote(
+                session=session,
+                assignment=assignment,
+                vote=form.vote.data,
+                opinion=form.opinion.data,
+                rules=rules(),
+                now=timeutil.now(),
+            )
+        except Refused as refused:
+            session.rollback()
+            if refused.code == Refusal.OPINION_LENGTH:
+                form.opinion.errors = [say(refused.code, **refused.params)]
+            elif refused.code == Refusal.INVALID_VOTE:
+                form.vote.errors = [say(refused.code)]
+            else:
+                # A second tap, another tab or a replay: show where things stand.
+                session.refresh(assignment)
+                session.refresh(appeal)
+                notice = "already_voted" if refused.code == Refusal.ALREADY_VOTED else None
+                return _state_page(assignment, appeal, notice=notice) or message(
+                    "closed", 200, appeal=appeal
+                )
+        else:
+            session.commit()
+            log.info("vote recorded", extra={"assignment": assignment.id})
+            return redirect(url_for(".link", token=token, **lang_args()), 303)
+    return _vote_page(appeal, assignment, token, form, 422)
+
+
+def _vote_page(appeal: Appeal, assignment: Assignment, token: str, form, status: int = 200):
+    files = attachments.for_appeal(session=get_session(), appeal_id=appeal.id)
+    return page(
+        "vote.html", status, appeal=appeal, assignment=assignment, token=token, form=form,
+        files=files,
+    )  # fmt: skip
+
+
+@bp.post("/<token>/pledge")
+@_limited
+def pledge(token: str):
+    """Record the panelist's confidentiality pledge, then show the appeal."""
+    assignment, appeal = _load(token)
+    state = _state_page(assignment, appeal)
+    if state is not None:
+        return state
+    form = PledgeForm()
+    if not form.validate_on_submit():
+        return page("pledge.html", 422, appeal=appeal, token=token, form=form)
+    session = get_session()
+    if visits.confirm_pledge(session=session, assignment=assignment, now=timeutil.now()):
+        session.commit()
+    return redirect(url_for(".link", token=token, **lang_args()), 303)
+
+
+@bp.route("/<token>/recuse", methods=["GET", "POST"])
+@_limited
+def recuse(token: str):
+    """Let a panelist step aside from an appeal they cannot judge."""
+    assignment, appeal = _load(token)
+    state = _state_page(assignment, appeal)
+    if state is not None:
+        return state
+    form = RecuseForm()
+    if request.method != "POST":
+        return page("recuse.html", appeal=appeal, token=token, form=form)
+    if not form.validate_on_submit():
+        return page("recuse.html", 422, appeal=appeal, token=token, form=form)
+    session = get_session()
+    try:
+        lifecycle.recuse(
+            session=session,
+            assignment=assignment,
+            note=form.note.data,
+            rules=rules(),
+            now=timeutil.now(),
+        )
+    except Refused as refused:
+        session.rollback()
+        if refused.code == Refusal.TOO_LONG:
+            form.note.errors = [say(refused.code, "note", **refused.params)]
+            return page("recuse.html", 422, appeal=appeal, token=token, form=form)
+        session.refresh(assignment)
+        session.refresh(appeal)
+        return _state_page(assignment, appeal) or message("closed", 200, appeal=appeal)
+    session.commit()
+    log.info("panelist recused", extra={"assignment": assignment.id})
+    # The link is revoked now, so the confirmation is shown here rather than after a redirect.
+    return message("recused", 200, appeal=appeal)

@@ -1,0 +1,77 @@
+"""What every panelist page shares: its headers, its template helpers, the dead-link page."""
+
+from __future__ import annotations
+
+from flask import current_app, make_response, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ... import timeutil
+from ...appeals.masking import mask
+from ...db import get_session
+from ...panel.lifecycle import OPINION_MAX, OPINION_MIN
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def security_headers(response):
+    """The link pages' headers: nothing cached, nothing framed, nothing loaded from away."""
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.vary.add("Accept-Language")
+    return response
+
+
+def when(value) -> str:
+    local = timeutil.localize(value, current_app.config["PANEL_TIMEZONE"])
+    return _("%(time)s (Beijing time)", time=local.strftime("%Y-%m-%d %H:%M"))
+
+
+def lang_args() -> dict:
+    lang = request.args.get("lang")
+    return {"lang": lang} if lang else {}
+
+
+def helpers() -> dict:
+    return {
+        "mask": mask,
+        "when": when,
+        "lang_args": lang_args(),
+        "locale": str(get_locale() or "zh"),
+        "opinion_limits": (OPINION_MIN, OPINION_MAX),
+    }
+
+
+def page(template: str, status: int = 200, **context):
+    """Render a panelist page (the helpers are passed, so every child blueprint can)."""
+    end_reads()
+    return make_response(
+        render_template(f"panelist/{template}", **{**helpers(), **context}), status
+    )
+
+
+def end_reads() -> None:
+    """End a read-only transaction before rendering: on SQLite it holds the write lock
+    (BEGIN IMMEDIATE), on PostgreSQL a pooled connection, and rendering needs neither."""
+    session = get_session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()  # expire_on_commit=False: the loaded rows stay readable
+
+
+def message(kind: str, status: int, **context):
+    return page("message.html", status, kind=kind, **context)
+
+
+def dead_link():
+    """The page for a link that does not work.
+
+    Whatever is refused through a link (a forged token, a file not to be had) answers this
+    page, so the refusal tells nothing about what exists.
+    """
+    return message("invalid", 404)

@@ -1,0 +1,143 @@
+"""Dashboard numbers, their charts and CSVs, and the exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime, timedelta
+
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from panel_service import timeutil
+from panel_service.appeals.submission import create_appeal
+from panel_service.models import Assignment
+from panel_service.panel.lifecycle import record_vote
+from panel_service.reports.charts import bar_svg, series_csv
+from panel_service.reports.exports import ROSTER_COLUMNS, audit_jsonl, roster_csv, roster_xlsx
+from panel_service.reports.stats import (
+    appeals_per_month,
+    decided_appeal_ids,
+    decisions_per_department,
+    median_hours_to_decision,
+    rate,
+    response_rates,
+)
+
+from .. import factories
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _decide(session, appeal, rules, at, vote="agree"):
+    seats = session.exec(select(Assignment).where(Assignment.appeal_id == appeal.id)).all()
+    for seat in seats[:3]:
+        record_vote(
+            session=session,
+            assignment=seat,
+            vote=vote,
+            opinion="意见充分,理由成立。",
+            rules=rules,
+            now=at,
+        )
+
+
+def test_dashboard_numbers(session, appeal, department, rules, now):
+    later = now + timedelta(days=40)  # 2025-11-03, next month in Shanghai too
+    second = create_appeal(
+        session=session, data=factories.appeal_input(), submitted_by="t", rules=rules, now=later
+    )
+    _decide(session, appeal, rules, now + timedelta(hours=10))
+    _decide(session, second, rules, later + timedelta(hours=30), vote="disagree")
+    session.commit()
+    start, end = now - timedelta(days=1), now + timedelta(days=90)
+    months = appeals_per_month(session=session, start=start, end=end)
+    assert (months.labels, months.columns["appeals"]) == (["2025-09", "2025-11"], [1, 1])
+    decisions = decisions_per_department(session=session, start=start, end=end)
+    assert decisions.labels == [department.name]
+    assert decisions.columns == {"upheld": [1], "dismissed": [1]}
+    assert median_hours_to_decision(session=session, start=start, end=end) == 20
+    seats = response_rates(session=session, start=start, end=end)
+    assert rate(seats, ["voted"], "seats") == 6 / 10
+    # The period filter: only the first appeal is in September.
+    september = appeals_per_month(session=session, start=start, end=now + timedelta(days=7))
+    assert september.columns["appeals"] == [1]
+
+
+# Around October 2025 in Beijing: the evening before, its first morning, the night after.
+BEFORE_1_OCTOBER = datetime(2025, 9, 30, 15, 30, tzinfo=UTC)  # 23:30 on 30 Sep in Beijing
+EARLY_1_OCTOBER = datetime(2025, 9, 30, 23, 0, tzinfo=UTC)  # 07:00 on 1 Oct in Beijing
+AFTER_31_OCTOBER = datetime(2025, 10, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 Nov in Beijing
+
+
+def submit_at(session, rules, *instants):
+    made = [
+        create_appeal(
+            session=session, data=factories.appeal_input(), submitted_by="t", rules=rules, now=at
+        )
+        for at in instants
+    ]
+    session.commit()
+    return made
+
+
+def test_a_period_of_local_days_runs_from_beijing_midnight_to_beijing_midnight(
+    session, pool, rules
+):
+    _before, inside, _after = submit_at(
+        session, rules, BEFORE_1_OCTOBER, EARLY_1_OCTOBER, AFTER_31_OCTOBER
+    )
+    start, end = timeutil.day_range(date(2025, 10, 1), date(2025, 10, 31))
+    months = appeals_per_month(session=session, start=start, end=end)
+    assert (months.labels, months.columns["appeals"]) == (["2025-10"], [1])
+    inside.decided_at = inside.submitted_at + timedelta(hours=5)
+    session.commit()
+    assert decided_appeal_ids(session=session, start=start, end=end) == [inside.id]
+
+
+def test_chart_is_valid_svg_carrying_the_numbers(session):
+    from panel_service.reports.stats import Series
+
+    series = Series("x", ["市住建局", "市教育局"], {"upheld": [4, 1], "dismissed": [2, 7]})
+    root = ET.fromstring(bar_svg(series, "部门申诉结果").encode())
+    assert root.tag == f"{SVG}svg"
+    texts = {t.text for t in root.iter(f"{SVG}text")}
+    assert {"市住建局", "市教育局", "4", "1", "2", "7"} <= texts
+    assert not list(root.iter(f"{SVG}script"))
+    rows = list(csv.reader(io.StringIO(series_csv(series))))
+    assert rows == [
+        ["label", "upheld", "dismissed"],
+        ["市住建局", "4", "2"],
+        ["市教育局", "1", "7"],
+    ]
+
+
+def test_roster_exports(session, pool):
+    rows = list(csv.reader(io.StringIO(roster_csv(session=session).decode("utf-8-sig"))))
+    assert rows[0] == list(ROSTER_COLUMNS) and len(rows) == 21
+    assert rows[1][2].startswith("+86")
+    sheet = load_workbook(io.BytesIO(roster_xlsx(session=session))).active
+    assert [c.value for c in sheet[1]] == list(ROSTER_COLUMNS)
+    assert sheet.max_row == 21 and sheet.cell(2, 2).value == rows[1][1]
+
+
+def test_audit_export_keeps_the_chain(session, appeal, now):
+    lines = [
+        json.loads(line) for line in audit_jsonl(session=session, start=now, end=now + timedelta(1))
+    ]
+    assert [e["kind"] for e in lines] == ["appeal.created", "panel.drawn"]
+    assert lines[1]["prev_hash"] == lines[0]["hash"]
+    assert (
+        list(audit_jsonl(session=session, start=now + timedelta(1), end=now + timedelta(2))) == []
+    )
+
+
+def test_rate_among_chosen_labels():
+    from panel_service.reports.stats import Series
+
+    sms = Series("sms", ["pending", "sent", "delivered", "failed"], {"messages": [5, 1, 2, 1]})
+    assert rate(sms, ["delivered"], "messages", among=["sent", "delivered", "failed"]) == 0.5
+    assert rate(sms, ["delivered"], "messages") == 2 / 9
+    assert rate(Series("e", [], {"messages": []}), ["delivered"], "messages") is None

@@ -1,0 +1,196 @@
+"""Panel administration pages: roster, import with preview, membership, rotation, health."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import func, select
+
+from panel_service.enums import AssignmentState
+from panel_service.models import Assignment, Panelist
+
+from .. import factories
+
+GOOD_CSV = (
+    "name,mobile,category,affiliation,pledge_signed_on,term_start,term_end\n"
+    "王建国,13907151234,cppcc,,2025-05-29,2025-06-01,2028-05-31\n"
+    "李秀英,139 0715 5678,government,HOUSING,2025-05-29,2025-06-01,2028-05-31\n"
+)
+
+
+def csrf(client, url):
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def reread(session):
+    """Start a fresh read: end the snapshot (SQLite) and forget loaded rows."""
+    session.rollback()
+    session.expire_all()
+
+
+def count(session, model=Panelist):
+    reread(session)
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_roster_lists_members_and_exports(admin_client, pool):
+    page = admin_client.get("/admin/panelists")
+    assert page.status_code == 200
+    assert pool[0].name in page.get_data(as_text=True)
+    exported = admin_client.get("/admin/panelists/export.csv")
+    assert exported.mimetype == "text/csv"
+    assert exported.data.decode("utf-8-sig").count("\n") == 21
+    sheet = load_workbook(io.BytesIO(admin_client.get("/admin/panelists/export.xlsx").data)).active
+    assert sheet.max_row == 21
+
+
+def test_add_panelist_form_keeps_input_on_error_then_saves(admin_client, session, department):
+    token = csrf(admin_client, "/admin/panelists/new")
+    form = {
+        "csrf_token": token,
+        "name": "赵敏",
+        "mobile": "12345",
+        "category": "media",
+        "affiliation": "",
+        "pledge_signed_on": "2025-05-29",
+        "term_start": "2025-06-01",
+        "term_end": "2028-05-31",
+    }
+    bad = admin_client.post("/admin/panelists/new", data=form)
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert 'value="赵敏"' in html and 'value="12345"' in html and "不是有效的电话号码" in html
+    assert count(session) == 0
+    good = admin_client.post("/admin/panelists/new", data={**form, "mobile": "13907150000"})
+    assert good.status_code == 302
+    reread(session)
+    assert session.exec(select(Panelist.mobile)).one() == "+8613907150000"
+
+
+def test_edit_keeps_the_affiliation_and_changes_fields(admin_client, session, department):
+    member = factories.PanelistFactory(category="government", affiliation_id=department.id)
+    session.commit()
+    url = f"/admin/panelists/{member.id}/edit"
+    html = admin_client.get(url).get_data(as_text=True)
+    assert 'value="HOUSING" selected' in html or 'selected value="HOUSING"' in html
+    token = csrf(admin_client, url)
+    response = admin_client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "name": "新名字",
+            "mobile": member.mobile,
+            "category": "government",
+            "affiliation": "HOUSING",
+            "pledge_signed_on": "2025-05-29",
+            "term_start": "2025-06-01",
+            "term_end": "2029-05-31",
+        },
+    )
+    assert response.status_code == 302
+    reread(session)
+    assert (
+        session.get(Panelist, member.id).name,
+        str(session.get(Panelist, member.id).term_end),
+    ) == (
+        "新名字",
+        "2029-05-31",
+    )
+
+
+def test_suspending_a_seated_member_replaces_their_seat(admin_client, session, appeal):
+    seat = session.exec(select(Assignment).where(Assignment.appeal_id == appeal.id)).first()
+    session.rollback()
+    url = f"/admin/panelists/{seat.panelist_id}"
+    token = csrf(admin_client, url)
+    response = admin_client.post(f"{url}/suspend", data={"csrf_token": token})
+    assert response.status_code == 302
+    reread(session)
+    assert session.get(Assignment, seat.id).state == AssignmentState.REPLACED
+    assert not session.get(Panelist, seat.panelist_id).active
+
+
+def test_membership_change_without_csrf_is_refused(admin_client, pool):
+    assert admin_client.post(f"/admin/panelists/{pool[0].id}/retire").status_code == 400
+
+
+def test_import_previews_then_imports_all(admin_client, session, department):
+    token = csrf(admin_client, "/admin/panelists/import")
+    preview = admin_client.post(
+        "/admin/panelists/import",
+        data={"csrf_token": token, "file": (io.BytesIO(GOOD_CSV.encode("gbk")), "roster.csv")},
+    )
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert "王建国" in html and "李秀英" in html
+    assert count(session) == 0  # the preview stores nothing
+    content = re.search(r'id="content" name="content" type="hidden" value="([^"]+)"', html).group(1)
+    confirm = admin_client.post(
+        "/admin/panelists/import/confirm", data={"csrf_token": token, "content": content}
+    )
+    assert confirm.status_code == 302
+    assert count(session) == 2
+
+
+def test_import_with_bad_rows_shows_each_error_and_offers_no_import(
+    admin_client, session, department
+):
+    token = csrf(admin_client, "/admin/panelists/import")
+    bad = GOOD_CSV + "张三,12345,cppcc,,,2025-06-01,2028-05-31\n"
+    response = admin_client.post(
+        "/admin/panelists/import",
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "roster.csv")},
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert (
+        "mobile: 不是有效的电话号码" in html and "/admin/panelists/import/confirm" not in html
+    )
+    assert count(session) == 0
+
+
+def test_rotation_page_and_action(admin_client, session, appeal):
+    seat = session.exec(select(Assignment).where(Assignment.appeal_id == appeal.id)).first()
+    newcomer = factories.PanelistFactory(active=False, name="候补甲")
+    session.commit()
+    page = admin_client.get("/admin/rotation")
+    assert page.status_code == 200 and "候补甲" in page.get_data(as_text=True)
+    token = csrf(admin_client, "/admin/rotation")
+    response = admin_client.post(
+        "/admin/rotation",
+        data={
+            "csrf_token": token,
+            "retire": [str(seat.panelist_id)],
+            "activate": [str(newcomer.id)],
+        },
+    )
+    assert response.status_code == 302
+    reread(session)
+    assert session.get(Panelist, newcomer.id).active
+    assert session.get(Panelist, seat.panelist_id).retired_on is not None
+    assert session.get(Assignment, seat.id).state == AssignmentState.REPLACED
+
+
+def test_rotation_warns_about_small_pools(admin_client, session, department):
+    factories.PanelistFactory.create_batch(6)
+    session.commit()
+    html = admin_client.get("/admin/rotation").get_data(as_text=True)
+    assert department.name in html
+
+
+@pytest.mark.parametrize("sort", ["name", "votes", "median_hours_to_vote", "bogus"])
+def test_health_table_sorts(admin_client, appeal, sort):
+    response = admin_client.get(f"/admin/health?sort={sort}&dir=desc")
+    assert response.status_code == 200
+
+
+def test_panelist_page_shows_history_without_citizen_text(admin_client, session, appeal):
+    seat = session.exec(select(Assignment).where(Assignment.appeal_id == appeal.id)).first()
+    session.rollback()
+    html = admin_client.get(f"/admin/panelists/{seat.panelist_id}").get_data(as_text=True)
+    assert appeal.reference in html
+    assert appeal.citizen_request not in html

@@ -1,0 +1,186 @@
+"""Bad input gets a clean 4xx: oversized bodies, wrong content types, NUL and non-UTF-8."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import pytest
+from sqlmodel import func, select
+
+from panel_service.models import Appeal, Assignment
+
+from .. import factories
+from ..panelist_pages import pledge, seats
+
+JSON = "application/json"
+
+
+def _appeal_body(**overrides) -> dict:
+    return {**asdict(factories.appeal_input()), **overrides}
+
+
+def _appeals(session) -> int:
+    session.rollback()
+    session.expire_all()
+    return session.exec(select(func.count()).select_from(Appeal)).one()
+
+
+def test_an_api_body_over_the_limit_is_413(api, app):
+    limit = app.config["PANEL_API_MAX_BODY"]
+    body = json.dumps(_appeal_body(citizen_request="长" * limit))
+    response = api.post("/api/v1/appeals", data=body, content_type=JSON)
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "too_large"
+
+
+def test_a_page_body_over_the_limit_is_413(client, app):
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    response = client.post("/login", data={"username": "x" * (100 * 1024), "password": "p"})
+    assert response.status_code == 413
+    assert "text/html" in response.content_type
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
+)
+def test_the_api_takes_only_json(api, session, department, content_type):
+    response = api.post("/api/v1/appeals", data="work_order_no=1", content_type=content_type)
+    assert response.status_code == 415
+    assert response.get_json()["error"] == "unsupported_media_type"
+    assert _appeals(session) == 0
+
+
+@pytest.mark.parametrize("content_type", [JSON, "text/plain", "application/xml"])
+@pytest.mark.parametrize("path", ["/login", "/v/some-token", "/sms/status"])
+def test_pages_take_only_forms(client, path, content_type):
+    response = client.post(path, data='{"username": "wang"}', content_type=content_type)
+    assert response.status_code == 415
+
+
+def test_an_empty_post_needs_no_content_type(client):
+    # A logout button posts a form with only its CSRF token; a body-less POST is no media type.
+    assert client.post("/logout").status_code != 415
+
+
+def test_nul_in_a_form_is_400_and_nothing_is_recorded(client, session, appeal, make_link):
+    seat = seats(session, appeal)[0]
+    token = make_link(seat)
+    page = pledge(client, token)
+    from ..panelist_pages import csrf_from
+
+    response = client.post(
+        f"/v/{token}",
+        data={"csrf_token": csrf_from(page), "vote": "agree", "opinion": "同意\x00" * 10},
+    )
+    assert response.status_code == 400
+    session.expire_all()
+    assert session.get(Assignment, seat.id).vote is None
+    session.commit()
+
+
+def test_nul_in_the_login_form_is_400(client, form_token):
+    token = form_token(client, "/login")
+    response = client.post(
+        "/login", data={"csrf_token": token, "username": "wang\x00", "password": "x"}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"username=\xff\xfewang&password=x", "application/x-www-form-urlencoded"),
+        (b"username=%FF%FEwang&password=x", "application/x-www-form-urlencoded"),
+        (b'--b\r\nContent-Disposition: form-data; name="username"\r\n\r\n\xff\xfe\r\n--b--\r\n',
+         "multipart/form-data; boundary=b"),
+    ],
+    ids=["raw-bytes", "percent-encoded", "multipart"],
+)
+def test_invalid_utf8_in_a_form_is_a_clean_4xx(client, body, content_type):
+    response = client.post("/login", data=body, content_type=content_type)
+    assert response.status_code in (400, 422)
+    assert "text/html" in response.content_type
+
+
+@pytest.mark.parametrize("query", ["department=%00", "status=open%00", "x%00=1"])
+def test_nul_in_an_api_query_is_422_as_the_api_documents(api, query):
+    response = api.get(f"/api/v1/appeals?{query}")
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "invalid"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/appeals", "/login", "/staff/appeals"])
+@pytest.mark.parametrize("query", ["\xff\xfe=1", "x=\xc3", "q=%00"])
+def test_invalid_utf8_or_nul_in_a_query_is_a_clean_4xx(api, path, query):
+    # QUERY_STRING as a server hands it over: the raw bytes, decoded as latin-1.
+    response = api.get(path, environ_overrides={"QUERY_STRING": query})
+    assert response.status_code in (400, 422)
+
+
+def test_invalid_utf8_in_a_page_query_still_gets_the_html_error_page(client):
+    response = client.get("/login", environ_overrides={"QUERY_STRING": "lang=\xff"})
+    assert response.status_code == 400 and "text/html" in response.content_type
+
+
+def test_invalid_utf8_json_is_400(api, session, department):
+    body = b'{"work_order_no": "\xff\xfe"}'
+    response = api.post("/api/v1/appeals", data=body, content_type=JSON)
+    assert response.status_code == 400
+    assert _appeals(session) == 0
+
+
+@pytest.mark.parametrize("field", ["citizen_request", "work_order_no", "department"])
+def test_nul_in_api_json_is_422_and_no_appeal_is_made(api, session, pool, department, field):
+    body = _appeal_body(**{field: "路灯\u0000损坏"})
+    response = api.post("/api/v1/appeals", data=json.dumps(body), content_type=JSON)
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "invalid"
+    assert _appeals(session) == 0
+
+
+@pytest.mark.parametrize("body", [b"{", b"[1, 2]", b'"text"', b"null", b"\x00\x01"])
+def test_malformed_or_non_object_json_is_400(api, body):
+    response = api.post("/api/v1/appeals", data=body, content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bad_request"
+
+
+def test_a_valid_appeal_still_goes_through(api, session, pool, department):
+    response = api.post("/api/v1/appeals", data=json.dumps(_appeal_body()), content_type=JSON)
+    assert response.status_code == 201
+    assert _appeals(session) == 1
+
+
+@pytest.mark.parametrize("raw", [b"a" + b"9" * 30, "a²".encode(), b"a-1", b"a"], ids=[
+    "huge", "superscript-digit", "negative", "empty"])
+def test_a_forged_cursor_is_422_not_a_crash(api, raw):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    response = api.get(f"/api/v1/appeals?cursor={cursor}")
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"cursor": "not a cursor this API gave out"}
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00%2B14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_since_beyond_the_calendar_is_422_not_a_crash(api, since):
+    response = api.get(f"/api/v1/appeals?since={since}")
+    assert response.status_code == 422
+    assert "since" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/appeals/AP-2025-%00", "/v/abc%00def", "/staff/appeals/AP%00"]
+)
+def test_nul_in_a_path_is_404(api, path):
+    assert api.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_day_at_the_end_of_the_calendar_is_not_a_crash(staff_client, admin_client, day):
+    # Their Beijing midnights (or the next day's) fall outside what datetime can hold.
+    listing = staff_client.get(f"/staff/appeals?from={day}&to={day}")
+    assert listing.status_code == 200 and "共 0 件" in listing.text
+    assert admin_client.get(f"/admin/stats?start={day}&end={day}").status_code == 400
+    assert admin_client.get(f"/admin/audit?start={day}&end={day}").status_code < 500
