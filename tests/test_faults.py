@@ -179,8 +179,8 @@ import os, sys
 from datetime import timedelta
 from panel_service.config import Config
 from panel_service.db import make_engine
-from panel_service.sms.twilio_backend import TwilioBackend
-from panel_service.worker import build_worker
+from panel_service.messaging.clients.sms.twilio import TwilioBackend
+from panel_service.messaging.worker import build_worker
 
 config = Config.from_env()
 backend = TwilioBackend.from_config(config)

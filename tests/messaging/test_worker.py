@@ -221,7 +221,7 @@ CRASHING_WORKER = """
 import os, sys, time
 from panel_service.config import Config
 from panel_service.db import make_engine
-from panel_service.worker import build_worker
+from panel_service.messaging.worker import build_worker
 
 def pause(claimed):
     print("CLAIMED", len(claimed), flush=True)

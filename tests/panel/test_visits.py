@@ -1,4 +1,4 @@
-"""Opening a link, the confidentiality pledge and recusal (panel_service.visits)."""
+"""Opening a link, the confidentiality pledge and recusal (panel_service.panel.visits)."""
 
 from __future__ import annotations
 
