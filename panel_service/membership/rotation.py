@@ -15,8 +15,8 @@ from ..panel.seating import eligible_panelists
 from ..refusals import Refused
 from ..rules import PanelRules
 from ..timeutil import local_date
+from .changes import ACTIVATED, RETIRED, change_membership
 from .health import PanelistHealth
-from .panelists import ACTIVATED, RETIRED, change_membership
 
 TERM_WARNING = timedelta(days=60)
 MIN_PER_CATEGORY = 3  # below this a category's voice on the panel is too thin

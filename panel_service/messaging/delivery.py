@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from ..enums import DeliveryStatus, OutboxStatus
-from ..membership.panelists import mark_number_failing
+from ..membership.changes import mark_number_failing
 from ..models import Assignment, OutboxMessage
 from ..rules import PanelRules
 from . import outbox

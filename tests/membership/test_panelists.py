@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from panel_service.membership.changes import retire_panelist
 from panel_service.membership.panelists import (
     PanelistInput,
     PanelistInvalid,
     add_panelist,
     normalize_mobile,
-    retire_panelist,
 )
 
 from .. import factories
@@ -117,7 +117,7 @@ def test_suspend_reinstate_and_retire(session, appeal, rules, now):
     from sqlmodel import select
 
     from panel_service.enums import AssignmentState
-    from panel_service.membership.panelists import (
+    from panel_service.membership.changes import (
         MembershipRefused,
         reinstate_panelist,
         retire_panelist,

@@ -110,7 +110,7 @@ def test_only_pending_seats_on_open_appeals_can_be_vacated(session, appeal, rule
 
 
 def test_retiring_a_panelist_replaces_them_on_open_appeals(session, appeal, rules, now):
-    from panel_service.membership.panelists import retire_panelist
+    from panel_service.membership.changes import retire_panelist
 
     seat = first_seat(session, appeal)
     panelist = session.get(Panelist, seat.panelist_id)

@@ -9,7 +9,7 @@ import pytest
 
 from panel_service import timeutil
 from panel_service.enums import AssignmentState, AuditKind, VoteChoice
-from panel_service.membership.panelists import retire_panelist
+from panel_service.membership.changes import retire_panelist
 from panel_service.models import Appeal, Assignment, Panelist
 from panel_service.panel.lifecycle import record_vote, withdraw_appeal
 

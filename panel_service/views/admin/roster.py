@@ -13,16 +13,18 @@ from wtforms.fields.choices import SelectChoice
 from ... import timeutil
 from ...appeals.listing import departments
 from ...db import get_session
+from ...membership.changes import (
+    MembershipRefused,
+    reinstate_panelist,
+    retire_panelist,
+    suspend_panelist,
+)
 from ...membership.health import panel_health, panelist_history
 from ...membership.panelists import (
-    MembershipRefused,
     PanelistInput,
     PanelistInvalid,
     add_panelist,
-    reinstate_panelist,
-    retire_panelist,
     roster,
-    suspend_panelist,
     update_panelist,
 )
 from ...membership.roster import RosterInvalid, import_roster, read_rows

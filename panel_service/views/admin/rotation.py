@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from ... import timeutil
 from ...db import get_session
 from ...enums import Refusal
+from ...membership.changes import MembershipRefused
 from ...membership.health import panel_health
-from ...membership.panelists import MembershipRefused, awaiting_activation, names
+from ...membership.panelists import awaiting_activation, names
 from ...membership.rotation import (
     category_balance,
     pool_warnings,
