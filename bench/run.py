@@ -28,6 +28,7 @@ import urllib.request
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -44,6 +45,7 @@ from panel_service.appeals.submission import AppealInput, create_appeal  # noqa:
 from panel_service.db import make_engine  # noqa: E402
 from panel_service.models import Assignment  # noqa: E402
 from panel_service.panel import visits  # noqa: E402
+from panel_service.record import epochs  # noqa: E402
 from panel_service.rules import PanelRules  # noqa: E402
 from panel_service.seed import seed_demo  # noqa: E402
 
@@ -69,6 +71,7 @@ def prepare(url: str, *, page_appeals: int, vote_appeals: int, revision: str = "
     engine = make_engine(url)
     rules, now = PanelRules(), timeutil.now()
     with Session(engine, expire_on_commit=False) as session:
+        epochs.commit_ahead(session=session, now=now - timedelta(minutes=1))  # as init-db does
         seed_demo(session=session, rules=rules, now=now)
         _key, raw_key = api_keys.create_api_key(session=session, name="bench", now=now)
         session.commit()

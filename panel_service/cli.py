@@ -14,6 +14,7 @@ from . import migrate, timeutil
 from .membership.roster import RosterInvalid, import_roster
 from .models import Appeal
 from .panel.replay import replay_draw
+from .record import epochs
 from .record.audit import verify_chain
 from .rules import PanelRules
 from .seed import seed_demo
@@ -35,9 +36,18 @@ def _rules() -> PanelRules:
 
 @panel.command("init-db")
 def init_db() -> None:
-    """Apply every database migration (safe to repeat)."""
+    """Apply every database migration and commit the coming days' draw seeds (safe to repeat)."""
     migrate.upgrade(current_app.config["PANEL_DATABASE_URL"])
     click.echo(f"database at migration {migrate.head_revision()}")
+    with _session() as session:
+        committed = epochs.commit_ahead(
+            session=session,
+            now=timeutil.now(),
+            days=current_app.config["PANEL_CONFIG"].EPOCH_DAYS_AHEAD,
+        )
+        session.commit()
+    if committed:
+        click.echo(f"draw seeds committed for {len(committed)} days")
 
 
 @panel.command("seed-demo")

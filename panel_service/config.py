@@ -54,6 +54,12 @@ class Config:
     RATELIMIT_STORAGE_URL: str = "memory://"
     RATELIMIT_ENABLED: bool = True  # off only for load benchmarks (bench/)
     READY_MAX_OUTBOX_BACKLOG: int = 100
+    # The public record: draw epochs, checkpoints and the optional beacon (record/).
+    EPOCH_DAYS_AHEAD: int = 7
+    CHECKPOINT_MINUTES: int = 10
+    AUDIT_SIGNING_KEY_FILE: str = ""
+    BEACON_URL: str = ""  # drand HTTP API v2 chain URL, e.g. https://api.drand.sh/v2/beacons/quicknet
+    BEACON_TIMEOUT: int = 5
     WEBHOOK_URL: str = ""
     WEBHOOK_SECRET: str = ""
     WEBHOOK_TIMEOUT: int = 10
@@ -128,6 +134,28 @@ class Config:
             ) from None
         self._validate_sms()
         self._validate_web()
+        self._validate_record()
+
+    def _validate_record(self) -> None:
+        if self.is_production and not self.AUDIT_SIGNING_KEY_FILE:
+            raise ConfigError(
+                "PANEL_AUDIT_SIGNING_KEY_FILE is required in production: the checkpoints of"
+                " the audit trail are signed with it (`panel audit keygen FILE` makes one)"
+            )
+        if self.AUDIT_SIGNING_KEY_FILE and not Path(self.AUDIT_SIGNING_KEY_FILE).is_file():
+            raise ConfigError(
+                f"PANEL_AUDIT_SIGNING_KEY_FILE {self.AUDIT_SIGNING_KEY_FILE} is not a file"
+            )
+        if not 1 <= self.EPOCH_DAYS_AHEAD <= 60:
+            raise ConfigError("PANEL_EPOCH_DAYS_AHEAD must be between 1 and 60")
+        if not 1 <= self.CHECKPOINT_MINUTES <= 1440:
+            raise ConfigError("PANEL_CHECKPOINT_MINUTES must be between 1 and 1440")
+        if self.BEACON_URL and not self.BEACON_URL.startswith(("https://", "http://")):
+            raise ConfigError("PANEL_BEACON_URL must be an http(s) URL")
+        if self.is_production and self.BEACON_URL.startswith("http://"):
+            raise ConfigError("PANEL_BEACON_URL must use https in production")
+        if not 1 <= self.BEACON_TIMEOUT <= 60:
+            raise ConfigError("PANEL_BEACON_TIMEOUT must be between 1 and 60 seconds")
 
     def _validate_web(self) -> None:
         if self.WEBHOOK_URL and not self.WEBHOOK_URL.startswith(("https://", "http://")):

@@ -12,6 +12,7 @@ class PanelistCategory(StrEnum):
 
 
 class AppealStatus(StrEnum):
+    DRAWING = "drawing"  # registered; its draw waits for the public beacon's next round
     OPEN = "open"
     DECIDED = "decided"
     WITHDRAWN = "withdrawn"
@@ -52,6 +53,16 @@ class AuditKind(StrEnum):
     PANELIST_ADDED = "panelist.added"
     PANELIST_CHANGED = "panelist.changed"
     DEPARTMENT_ADDED = "department.added"
+    EPOCH_COMMITTED = "epoch.committed"  # days' seed secrets fixed, their digests published
+    EPOCH_REVEALED = "epoch.revealed"  # a day is over: its secret published
+
+
+class SeedSource(StrEnum):
+    """Where a draw's seed came from (the draw event says which)."""
+
+    EPOCH = "epoch"  # HMAC of the day's committed secret and the work order
+    PREDECESSOR = "predecessor"  # a resubmitted work order continues its first draw
+    RANDOM = "random"  # before revision 0007: 32 bytes from secrets
 
 
 class ChainProblem(StrEnum):
@@ -111,6 +122,7 @@ class Refusal(StrEnum):
     EXPIRED = "expired"
     NOT_WITHDRAWABLE = "not_withdrawable"
     NOT_ENOUGH_PANELISTS = "not_enough_panelists"
+    EPOCH_NOT_COMMITTED = "epoch_not_committed"  # no seed commitment published for the day
     DUPLICATE_APPEAL = "duplicate_appeal"
     # Membership.
     RETIRED = "retired"
@@ -138,7 +150,12 @@ class Refusal(StrEnum):
 
 # Appeals in these states block a new appeal on the same work order: a decision is final,
 # only a withdrawn appeal frees the work order.
-LIVE_APPEAL_STATUSES = (AppealStatus.OPEN, AppealStatus.STALLED, AppealStatus.DECIDED)
+LIVE_APPEAL_STATUSES = (
+    AppealStatus.DRAWING,
+    AppealStatus.OPEN,
+    AppealStatus.STALLED,
+    AppealStatus.DECIDED,
+)
 
 
 class OutboxChannel(StrEnum):

@@ -85,6 +85,11 @@ class Appeal(SQLModel, table=True):
     draw_pool: str | None = Field(default=None, sa_type=sa.Text())  # comma-separated ids
     draw_position: int = 0  # how far into the candidate order the draw has walked
     withdrawn_reason: str | None = Field(default=None, sa_type=sa.Text())
+    # A resubmitted work order's earlier, withdrawn appeal: the draw continues its order.
+    predecessor_id: int | None = Field(default=None, foreign_key="appeal.id")
+    epoch_day: date | None = None  # whose committed secret seeded the draw
+    beacon_round: int | None = None  # the public beacon round mixed into the seed, if any
+    beacon_randomness: str | None = Field(default=None, sa_type=sa.String(64))
 
     @property
     def draw_pool_ids(self) -> list[int]:
@@ -120,6 +125,9 @@ class Assignment(SQLModel, table=True):
     pledge_confirmed_at: datetime | None = _ts()
     voted_at: datetime | None = _ts()
     closed_at: datetime | None = _ts()
+    # The vote's seal (record/seals.py), public at once; its salt opens it at the decision.
+    seal: str | None = Field(default=None, sa_type=sa.String(64))
+    seal_salt: str | None = Field(default=None, sa_type=sa.String(32))
     # Why the seat was given up or closed (SeatReason); None while pending or voted.
     closed_reason: SeatReason | None = Field(default=None, sa_type=sa.String(32))
 
@@ -140,6 +148,43 @@ class AuditEvent(SQLModel, table=True):
     data: str = Field(sa_type=sa.Text())  # canonical JSON, hashed as stored
     prev_hash: str = Field(sa_type=sa.String(64))
     hash: str = Field(sa_type=sa.String(64), unique=True)
+
+
+# One day's secret for draw seeds: its SHA-256 is published when committed, days ahead of
+# any appeal it seeds; the secret itself once the day is over (record/epochs.py).
+class DrawEpoch(SQLModel, table=True):
+    __tablename__ = "draw_epoch"
+
+    day: date = Field(primary_key=True)  # a calendar day in PANEL_TIMEZONE
+    secret: str = Field(sa_type=sa.String(64))  # hex; read only to seed draws until revealed
+    commitment: str = Field(sa_type=sa.String(64), unique=True)
+    committed_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    revealed_at: datetime | None = _ts()
+
+
+# A signed statement of every audit chain's length and head at one moment (RFC 9162 style
+# Merkle root over the chains); ``changed`` lists the chains that moved since the previous
+# one, so the full list at any checkpoint is the fold of those before it.
+class AuditCheckpoint(SQLModel, table=True):
+    __tablename__ = "audit_checkpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    size: int  # chains covered
+    root: str = Field(sa_type=sa.String(64))
+    changed: str = Field(sa_type=sa.Text())  # JSON [[chain, length, head], ...]
+    key_id: str = Field(sa_type=sa.String(16))
+    signature: str = Field(sa_type=sa.String(128))
+
+
+# Every chain's length and head as of the latest checkpoint (only the checkpoint writer
+# touches it; ``panel audit verify`` checks it against the signed root).
+class CheckpointHead(SQLModel, table=True):
+    __tablename__ = "audit_checkpoint_head"
+
+    chain: str = Field(sa_type=sa.String(40), primary_key=True)
+    length: int
+    head_hash: str = Field(sa_type=sa.String(64))
 
 
 # The head of one audit chain: its length and last hash. The row is the chain's lock.

@@ -15,6 +15,7 @@ class PanelRules:
     reminder_hours: int = 24  # remind non-voters this long before their deadline
     max_replacement_rounds: int = 3  # deadline rounds of replacing non-responders, then stall
     sms_max_attempts: int = 8  # tries of one message before it is given up
+    beacon: bool = False  # draws wait for the public beacon's first round after registration
 
     @property
     def voting_window(self) -> timedelta:
@@ -34,4 +35,5 @@ class PanelRules:
             reminder_hours=config.REMINDER_HOURS,
             max_replacement_rounds=config.MAX_REPLACEMENT_ROUNDS,
             sms_max_attempts=config.SMS_MAX_ATTEMPTS,
+            beacon=bool(config.BEACON_URL),
         )

@@ -65,6 +65,32 @@ def _empty_tables(request):
                 conn.exec_driver_sql(f"DELETE FROM {table}")
 
 
+def _test_days():
+    """The days tests draw on: the fixed clock's season, and the real days around today."""
+    from datetime import date, timedelta
+
+    first, today = date(2025, 9, 1), datetime.now(UTC).date()
+    days = [first + timedelta(n) for n in range(140)]  # to mid-January 2026
+    return days + [today + timedelta(n) for n in range(-3, 11)]
+
+
+@pytest.fixture(autouse=True)
+def _epochs(request):
+    """Every day a test draws on has its seed committed, as the worker does days ahead."""
+    if "engine" not in request.fixturenames or "no_epochs" in request.keywords:
+        yield
+        return
+    from panel_service.record import epochs
+
+    with Session(request.getfixturevalue("engine")) as session:
+        epochs.commit(
+            session=session, days=_test_days(), actor="system",
+            now=datetime(2025, 1, 1, tzinfo=UTC),
+        )  # fmt: skip
+        session.commit()
+    yield
+
+
 @pytest.fixture(scope="session")
 def inspect_engine(engine, database_url):
     """The tests' own engine: on SQLite its reads take no write lock, so a test may read
@@ -83,6 +109,16 @@ def session(inspect_engine):
         factories.bind(session)
         yield session
         factories.bind(None)
+
+
+@pytest.fixture(scope="session")
+def signing_key_file(tmp_path_factory):
+    """An Ed25519 key for the audit checkpoints, as `panel audit keygen` writes one."""
+    from panel_service.record.checkpoints import keygen
+
+    path = tmp_path_factory.mktemp("keys") / "audit-signing.pem"
+    keygen(path)
+    return str(path)
 
 
 @pytest.fixture

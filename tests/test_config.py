@@ -47,18 +47,32 @@ def test_unsafe_settings_are_refused(environ, message):
         Config.from_env(environ)
 
 
-def test_production_starts_with_a_real_secret(tmp_path):
+def test_production_starts_with_a_real_secret(tmp_path, signing_key_file):
     config = Config.from_env(
         {
             "PANEL_ENV": "production",
             "PANEL_SECRET_KEY": STRONG,
             "PANEL_DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
             "PANEL_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/15",
+            "PANEL_AUDIT_SIGNING_KEY_FILE": signing_key_file,
         }
     )
     app = create_app(config)
     assert app.config["SECRET_KEY"] == STRONG
     app.extensions["panel_engine"].dispose()
+
+
+def test_production_refuses_to_start_without_the_checkpoint_signing_key(tmp_path):
+    environ = {
+        "PANEL_ENV": "production",
+        "PANEL_SECRET_KEY": STRONG,
+        "PANEL_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/15",
+    }
+    with pytest.raises(ConfigError, match="PANEL_AUDIT_SIGNING_KEY_FILE is required"):
+        Config.from_env(environ)
+    missing = {**environ, "PANEL_AUDIT_SIGNING_KEY_FILE": str(tmp_path / "nope.pem")}
+    with pytest.raises(ConfigError, match="is not a file"):
+        Config.from_env(missing)
 
 
 def test_production_app_refuses_to_start_without_a_secret(monkeypatch):

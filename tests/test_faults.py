@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -29,6 +29,7 @@ from panel_service.appeals.submission import create_appeal
 from panel_service.db import make_engine
 from panel_service.enums import AppealStatus, AssignmentState, Decision, OutboxStatus
 from panel_service.models import Appeal, Assignment, OutboxMessage, Panelist
+from panel_service.record import epochs
 from panel_service.rules import PanelRules
 
 from . import factories, procs
@@ -43,6 +44,8 @@ def _seed(session: Session, *, appeals: int, panelists: int = 20) -> list[Appeal
     try:
         department = factories.DepartmentFactory(code="HOUSING", name="市住房和城乡建设局")
         factories.PanelistFactory.create_batch(panelists)
+        # As `panel init-db` and the worker do: today's seed committed before any appeal.
+        epochs.commit_ahead(session=session, now=datetime.now(UTC) - timedelta(minutes=1))
         session.commit()
         made = []
         for _ in range(appeals):

@@ -110,7 +110,9 @@ def test_error_answers_carry_the_request_id_too(client):
         ({"PANEL_ENV": "development", "PANEL_LOG_FORMAT": "json"}, "json"),
     ],
 )
-def test_production_logs_json_lines_by_default(environ, expected):
+def test_production_logs_json_lines_by_default(environ, expected, signing_key_file):
+    if environ["PANEL_ENV"] == "production":
+        environ = {**environ, "PANEL_AUDIT_SIGNING_KEY_FILE": signing_key_file}
     assert logging_setup.log_format(Config.from_env(environ)) == expected
 
 

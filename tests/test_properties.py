@@ -13,10 +13,12 @@ from hypothesis import strategies as st
 from panel_service.access import links
 from panel_service.enums import PanelistCategory
 from panel_service.messaging import messages
-from panel_service.models import Appeal, Assignment, Department, Panelist
+from panel_service.models import Appeal, Assignment, Department, DrawEpoch, Panelist
 from panel_service.panel.draw import NotEnoughPanelists, candidate_order, select_panel
 from panel_service.panel.lifecycle import draw_panel
+from panel_service.record import epochs
 from panel_service.rules import PanelRules
+from panel_service.timeutil import local_date
 
 CATEGORIES = [c.value for c in PanelistCategory]
 GOV = PanelistCategory.GOVERNMENT.value
@@ -134,8 +136,13 @@ def test_the_drawn_panel_never_seats_an_ineligible_or_conflicted_panelist(
         }
         eligible_gov = sum(1 for p in panelists if p.id in eligible and p.category == GOV)
         seatable = len(eligible) - eligible_gov + min(quota, eligible_gov)
+        # The day's committed secret is the generated one, so the seed is known here.
+        epoch = session.get(DrawEpoch, local_date(NOW))
+        epoch.secret = seed.hex()
+        session.add(epoch)
+        seed = epochs.seed_for(epoch, appeal.work_order_no)
         try:
-            seats = draw_panel(session=session, appeal=appeal, rules=rules, now=NOW, seed=seed)
+            seats = draw_panel(session=session, appeal=appeal, rules=rules, now=NOW)
         except NotEnoughPanelists:
             assert seatable < 5  # never fewer than five: no panel at all instead
             return

@@ -9,9 +9,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from ..enums import LIVE_APPEAL_STATUSES, AuditKind, Refusal
+from ..enums import LIVE_APPEAL_STATUSES, AppealStatus, AuditKind, Refusal
 from ..models import Appeal, Department
-from ..panel.lifecycle import draw_panel
+from ..panel import lifecycle
 from ..record import audit
 from ..refusals import Invalid, Refused
 from ..rules import PanelRules
@@ -106,19 +106,30 @@ def create_appeal(
     submitted_by: str,
     rules: PanelRules,
     now: datetime,
-    seed: bytes | None = None,
 ) -> Appeal:
     """Store an appeal, draw its panel and queue the invitations in the caller's transaction.
 
-    Raises AppealInvalid, DuplicateAppeal or NotEnoughPanelists; the caller then rolls back.
+    A work order withdrawn before is linked to its predecessor, whose draw it continues.
+    With a public beacon the appeal waits, ``drawing``, for the worker to draw it. Raises
+    AppealInvalid, DuplicateAppeal, NotEnoughPanelists or EpochNotCommitted; the caller
+    then rolls back.
     """
     department, values = validate(session=session, data=data)
     existing = live_appeal_for(session=session, work_order_no=values["work_order_no"])
     if existing is not None:
         raise DuplicateAppeal(existing.reference)
+    predecessor = session.exec(
+        select(Appeal)
+        .where(
+            Appeal.work_order_no == values["work_order_no"],
+            Appeal.status == AppealStatus.WITHDRAWN,
+        )
+        .order_by(col(Appeal.id).desc())
+    ).first()
     appeal = Appeal(
         # A unique placeholder until the id is known; the reference is derived from the id.
         reference=f"tmp-{secrets.token_hex(6)}",
+        predecessor_id=predecessor.id if predecessor else None,
         department_id=department.id,
         submitted_by=submitted_by,
         submitted_at=now,
@@ -145,7 +156,8 @@ def create_appeal(
             "work_order_no": appeal.work_order_no,
             "department": department.code,
             "deadline": appeal.deadline.isoformat(),
+            "predecessor": predecessor.reference if predecessor else None,
         },
     )
-    draw_panel(session=session, appeal=appeal, rules=rules, now=now, seed=seed)
+    lifecycle.start(session=session, appeal=appeal, rules=rules, now=now)
     return appeal

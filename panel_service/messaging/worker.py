@@ -22,8 +22,9 @@ from .. import timeutil
 from ..access import idempotency
 from ..enums import OutboxStatus
 from ..panel import deadlines
+from ..record.keeping import RecordSettings
 from ..rules import PanelRules
-from . import delivery, outbox, webhooks
+from . import delivery, keeper, outbox, webhooks
 from .clients.sms.base import Outgoing, SmsBackend, SmsFailure
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class Worker:
     )
     # The SMS provider's HTTP timeout in seconds; None for a backend that calls no one.
     provider_timeout: float | None = None
+    # Epochs committed ahead and revealed, beacon draws, signed checkpoints.
+    record: RecordSettings = field(default_factory=RecordSettings)
 
     def __post_init__(self) -> None:
         # A claim is renewed before each send and must outlast the call it covers, or a
@@ -72,6 +75,10 @@ class Worker:
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
+
+    def keep_record(self, report: Report) -> None:
+        """Epochs, beacon draws and checkpoints for the public record (see keeper.py)."""
+        keeper.keep_record(self, report)
 
     def sweep(self, report: Report) -> None:
         """Queue reminders and replace non-responders, one short transaction per appeal."""
@@ -252,7 +259,7 @@ class Worker:
     def run_once(self) -> Report:
         """One pass: the deadline sweep, then everything due (for cron and tests)."""
         report = Report()
-        for stage in (self.sweep, self.send_due, self.send_webhooks):
+        for stage in (self.keep_record, self.sweep, self.send_due, self.send_webhooks):
             try:
                 stage(report)
             except sa.exc.OperationalError:
@@ -289,6 +296,7 @@ def build_worker(config, *, engine: sa.Engine, **overrides) -> Worker:
         rules=PanelRules.from_config(config),
         webhook=webhooks.WebhookSettings.from_config(config),
         provider_timeout=config.TWILIO_TIMEOUT if config.SMS_BACKEND == "twilio" else None,
+        record=RecordSettings.from_config(config),
     )
     values.update(overrides)
     return Worker(**values)

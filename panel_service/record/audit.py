@@ -33,6 +33,11 @@ def canonical_json(data: dict) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def iso(value: datetime | None) -> str | None:
+    """An aware time as the public record writes it: ISO 8601 UTC with a Z."""
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
 def chain_of(appeal_id: int | None) -> str:
     """The chain an event joins: its appeal's, or the membership chain."""
     return MEMBERSHIP_CHAIN if appeal_id is None else f"appeal:{appeal_id}"

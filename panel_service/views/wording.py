@@ -23,6 +23,10 @@ WORDS = {
         "Too few panelists can be drawn at the moment, so the appeal cannot be"
         " submitted yet. Please contact an administrator."
     ),
+    Refusal.EPOCH_NOT_COMMITTED: _l(
+        "Today's draw seed has not been committed yet, so the panel cannot be drawn. Please"
+        " try again later or contact an administrator."
+    ),
     Refusal.DUPLICATE_APPEAL: _l("This work order already has a live appeal"),
     Refusal.RETIRED: _l("A retired panelist cannot return."),
     Refusal.ALREADY_ACTIVE: _l("This panelist is already active."),

@@ -147,7 +147,7 @@ def test_a_password_change_ends_other_sessions(app, session, make_user, sign_in,
     assert client.get("/staff/appeals").status_code == 302
 
 
-def test_session_cookie_flags(app, make_user, form_token, database_url):
+def test_session_cookie_flags(app, make_user, form_token, database_url, signing_key_file):
     make_user("wang", "staff")
     client = app.test_client()
     response = _login(client, form_token, "wang", DEMO_PASSWORD)
@@ -159,6 +159,7 @@ def test_session_cookie_flags(app, make_user, form_token, database_url):
         RATELIMIT_STORAGE_URL="redis://127.0.0.1:6379/15",
         SECRET_KEY="x" * 40,
         DATABASE_URL=database_url,
+        AUDIT_SIGNING_KEY_FILE=signing_key_file,
     ).flask_mapping()
     assert production["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SECURE"] is False

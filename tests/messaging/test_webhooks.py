@@ -222,7 +222,7 @@ def test_without_a_webhook_url_the_message_is_cancelled(make_worker, session, ap
     assert hook.status == OutboxStatus.CANCELLED and hook.last_error == "no webhook URL configured"
 
 
-def test_the_webhook_needs_a_secret_and_https_in_production(database_url):
+def test_the_webhook_needs_a_secret_and_https_in_production(database_url, signing_key_file):
     from panel_service.config import Config, ConfigError
 
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET"):
@@ -235,6 +235,7 @@ def test_the_webhook_needs_a_secret_and_https_in_production(database_url):
             SECRET_KEY="k" * 40,
             WEBHOOK_URL="http://platform.example.cn/hook",
             WEBHOOK_SECRET=SECRET,
+            AUDIT_SIGNING_KEY_FILE=signing_key_file,
         )
 
 

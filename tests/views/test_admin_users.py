@@ -85,7 +85,7 @@ def test_seed_demo_adds_one_user_of_each_role_once(runner, session):
     assert accounts.check_password(housing, "demo-housing-12345")
 
 
-def test_seed_demo_refuses_to_run_in_production(database_url, engine, session):
+def test_seed_demo_refuses_to_run_in_production(database_url, engine, session, signing_key_file):
     from panel_service import create_app
     from panel_service.config import Config
 
@@ -96,6 +96,7 @@ def test_seed_demo_refuses_to_run_in_production(database_url, engine, session):
             RATELIMIT_STORAGE_URL="redis://127.0.0.1:6379/15",
             SECRET_KEY="s" * 40,
             DATABASE_URL=database_url,
+            AUDIT_SIGNING_KEY_FILE=signing_key_file,
         )  # fmt: skip
     )
     result = app.test_cli_runner().invoke(args=["panel", "seed-demo"])

@@ -67,10 +67,13 @@ def test_a_blueprints_own_policy_is_kept(client):
     assert "style-src 'self';" in csp and "unsafe-inline" not in csp
 
 
-def test_production_adds_hsts_and_secure_cookies(database_url, tmp_path, keep_logging):
+def test_production_adds_hsts_and_secure_cookies(
+    database_url, tmp_path, keep_logging, signing_key_file
+):
     config = Config.from_env(
         environ={},
         ENV="production",
+        AUDIT_SIGNING_KEY_FILE=signing_key_file,
         SECRET_KEY=STRONG,
         DATABASE_URL=database_url,
         RATELIMIT_STORAGE_URL="redis://127.0.0.1:6379/15",
@@ -96,9 +99,13 @@ def test_production_refuses_a_default_or_missing_secret(secret):
         Config.from_env(environ={"PANEL_ENV": "production", "PANEL_SECRET_KEY": secret})
 
 
-def test_production_refuses_a_per_process_rate_limit_store():
+def test_production_refuses_a_per_process_rate_limit_store(signing_key_file):
     """Each gunicorn worker would count alone: production must share the counts."""
-    environ = {"PANEL_ENV": "production", "PANEL_SECRET_KEY": STRONG}
+    environ = {
+        "PANEL_ENV": "production",
+        "PANEL_SECRET_KEY": STRONG,
+        "PANEL_AUDIT_SIGNING_KEY_FILE": signing_key_file,
+    }
     with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URL"):
         Config.from_env(environ=environ)
     shared = Config.from_env(
@@ -107,10 +114,13 @@ def test_production_refuses_a_per_process_rate_limit_store():
     assert shared.RATELIMIT_STORAGE_URL.startswith("redis://")
 
 
-def test_production_warns_when_rate_limits_are_off(database_url, caplog, keep_logging):
+def test_production_warns_when_rate_limits_are_off(
+    database_url, caplog, keep_logging, signing_key_file
+):
     config = Config.from_env(
         environ={},
         ENV="production",
+        AUDIT_SIGNING_KEY_FILE=signing_key_file,
         SECRET_KEY=STRONG,
         DATABASE_URL=database_url,
         RATELIMIT_ENABLED=False,

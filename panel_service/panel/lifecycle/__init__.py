@@ -1,7 +1,8 @@
 """The life of an appeal and its seats: the only code that changes their states.
 
-``votes`` holds the draw, the votes, the decision and withdrawal; ``seats`` giving up seats
-(recusal, vacating and the walk, deadlines, re-checks); ``locks`` what they share.
+``draws`` seats a new appeal's panel (or continues a resubmitted work order's), ``votes``
+holds the sealed votes, the decision and withdrawal; ``seats`` giving up seats (recusal,
+vacating and the walk, deadlines, re-checks); ``locks`` what they share.
 
     appeal   open ──decide──> decided
              open ──stall───> stalled ──withdraw──> withdrawn
@@ -27,6 +28,7 @@ No path takes a lock of an earlier step while it holds one of a later step, and 
 no global lock: votes on different appeals never wait for each other.
 """
 
+from .draws import draw_panel, draw_waiting, start
 from .locks import LIVE, SYSTEM, Locked, SeatChange, lock, lock_appeal
 from .seats import (
     RECUSAL_NOTE_MAX,
@@ -36,10 +38,11 @@ from .seats import (
     recuse,
     vacate_seat,
 )
-from .votes import OPINION_MAX, OPINION_MIN, clean_opinion, draw_panel, record_vote, withdraw_appeal
+from .votes import OPINION_MAX, OPINION_MIN, clean_opinion, record_vote, withdraw_appeal
 
 __all__ = [
     "LIVE", "OPINION_MAX", "OPINION_MIN", "RECUSAL_NOTE_MAX", "SYSTEM", "Locked", "SeatChange",
-    "clean_opinion", "draw_panel", "expire_seats", "lock", "lock_appeal", "recheck_members",
-    "recheck_seats", "record_vote", "recuse", "vacate_seat", "withdraw_appeal",
+    "clean_opinion", "draw_panel", "draw_waiting", "expire_seats", "lock", "lock_appeal",
+    "recheck_members", "recheck_seats", "record_vote", "recuse", "start", "vacate_seat",
+    "withdraw_appeal",
 ]  # fmt: skip

@@ -1,8 +1,7 @@
-"""The draw of a new panel, the votes and the decision, and withdrawal."""
+"""Votes (sealed), the decision that opens the seals, and withdrawal."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlmodel import Session
@@ -19,62 +18,12 @@ from ...enums import (
 )
 from ...messaging import outbox, webhooks
 from ...models import Appeal, Assignment
-from ...record import audit
+from ...record import audit, seals
 from ...refusals import Invalid, Refused
 from ...rules import PanelRules
-from ..draw import NotEnoughPanelists, select_panel
-from ..seating import eligible_panelists
-from .locks import LIVE, SYSTEM, Locked, actor_of, end_seat, lock, new_seat, refuse_unless_open
+from .locks import LIVE, SYSTEM, Locked, actor_of, end_seat, lock, refuse_unless_open
 
 OPINION_MIN, OPINION_MAX = 10, 2000
-
-
-# -- the draw ------------------------------------------------------------------------------------
-
-
-def draw_panel(
-    *, session: Session, appeal: Appeal, rules: PanelRules, now: datetime, seed: bytes | None = None
-) -> list[Assignment]:
-    """Seat the first panel of a new appeal and queue its invitations.
-
-    Raises NotEnoughPanelists (the caller rolls back, so nothing is stored).
-    """
-    pool = eligible_panelists(session=session, department_id=appeal.department_id, on=now)
-    pairs = [(p.id, str(p.category)) for p in pool]
-    seed = seed if seed is not None else secrets.token_bytes(32)
-    selection = select_panel(
-        seed, pairs, size=rules.panel_size, government_quota=rules.government_quota
-    )
-    if len(selection.picked) < rules.panel_size:
-        raise NotEnoughPanelists(len(selection.picked), rules.panel_size)
-    appeal.draw_seed = seed.hex()
-    appeal.draw_pool = ",".join(str(pid) for pid, _ in pairs)
-    appeal.draw_position = selection.position
-    seats = [
-        new_seat(appeal, pid, round_=0, deadline=appeal.deadline, now=now)
-        for pid in selection.picked
-    ]
-    session.add(appeal)
-    session.add_all(seats)
-    session.flush()
-    audit.record(
-        session=session,
-        kind=AuditKind.PANEL_DRAWN,
-        actor=SYSTEM,
-        appeal_id=appeal.id,
-        now=now,
-        data={
-            "seed": seed.hex(),
-            "pool": [[pid, cat] for pid, cat in pairs],
-            "panel_size": rules.panel_size,
-            "government_quota": rules.government_quota,
-            "picked": selection.picked,
-            "skipped": [[pid, str(why)] for pid, why in selection.skipped],
-            "position": selection.position,
-        },
-    )
-    outbox.queue_for_seats(session=session, assignments=seats, kind=MessageKind.INVITATION, now=now)
-    return seats
 
 
 # -- votes and the decision ----------------------------------------------------------------------
@@ -110,6 +59,9 @@ def record_vote(
     seat = locked.seat(assignment.id)
     refuse_unless_open(locked, seat, now)
     seat.vote, seat.opinion, seat.voted_at = choice, text, now
+    seat.seal_salt, seat.seal = seals.seal_vote(
+        reference=locked.appeal.reference, assignment=seat.id, vote=str(choice), opinion=text
+    )
     seat.state = AssignmentState.VOTED
     session.add(seat)
     audit.record(
@@ -118,8 +70,8 @@ def record_vote(
         actor=actor_of(seat),
         appeal_id=locked.appeal.id,
         now=now,
-        # The choice stays out of the audit until the decision: the trail is visible to staff.
-        data={"assignment": seat.id},
+        # The seal, not the choice: the vote is opened only by the decision.
+        data={"assignment": seat.id, "seal": seat.seal},
     )
     return _decide_if_certain(session=session, locked=locked, rules=rules, now=now)
 
@@ -127,7 +79,8 @@ def record_vote(
 def _decide_if_certain(
     *, session: Session, locked: Locked, rules: PanelRules, now: datetime
 ) -> Decision | None:
-    votes = {s.id: s.vote for s in locked.seats if s.state == AssignmentState.VOTED}
+    voted = [s for s in locked.seats if s.state == AssignmentState.VOTED]
+    votes = {s.id: s.vote for s in voted}
     agree = sum(v == VoteChoice.AGREE for v in votes.values())
     disagree = len(votes) - agree
     if agree >= rules.majority:
@@ -155,6 +108,16 @@ def _decide_if_certain(
             "disagree": disagree,
             "votes": {str(sid): str(v) for sid, v in votes.items()},
             "closed": [s.id for s in closed],
+            # Every seal opened: anyone can check each opens to the vote that was counted.
+            "opened": [
+                {
+                    "assignment": s.id,
+                    "vote": str(s.vote),
+                    "opinion_sha256": seals.opinion_digest(s.opinion or ""),
+                    "salt": s.seal_salt,
+                }
+                for s in voted
+            ],
         },
     )
     webhooks.queue_outcome(session=session, appeal=appeal, now=now)
