@@ -74,20 +74,40 @@ def _test_days():
     return days + [today + timedelta(n) for n in range(-3, 11)]
 
 
+_EPOCH_ROWS: dict = {}
+
+
 @pytest.fixture(autouse=True)
 def _epochs(request):
-    """Every day a test draws on has its seed committed, as the worker does days ahead."""
+    """Every day a test draws on has its seed committed, as the worker does days ahead.
+
+    The first test commits them through the domain; the rows it wrote (the epochs, their
+    event and its chain's head) are copied into every later test's empty tables.
+    """
     if "engine" not in request.fixturenames or "no_epochs" in request.keywords:
         yield
         return
+    from panel_service.models import AuditChain, AuditEvent, DrawEpoch
     from panel_service.record import epochs
 
-    with Session(request.getfixturevalue("engine")) as session:
-        epochs.commit(
-            session=session, days=_test_days(), actor="system",
-            now=datetime(2025, 1, 1, tzinfo=UTC),
-        )  # fmt: skip
-        session.commit()
+    engine = request.getfixturevalue("engine")
+    tables = [DrawEpoch.__table__, AuditEvent.__table__, AuditChain.__table__]
+    if not _EPOCH_ROWS:
+        with Session(engine) as session:
+            epochs.commit(
+                session=session, days=_test_days(), actor="system",
+                now=datetime(2025, 1, 1, tzinfo=UTC),
+            )  # fmt: skip
+            session.commit()
+        with engine.connect() as conn:
+            for table in tables:
+                rows = [dict(r._mapping) for r in conn.execute(table.select())]
+                # Ids come from the database's sequence, which a copied id would not advance.
+                _EPOCH_ROWS[table.name] = [{k: v for k, v in r.items() if k != "id"} for r in rows]
+    else:
+        with engine.begin() as conn:
+            for table in tables:
+                conn.execute(table.insert(), _EPOCH_ROWS[table.name])
     yield
 
 

@@ -18,6 +18,7 @@ from ..enums import AuditKind, PanelistCategory, Refusal
 from ..models import Department, Panelist
 from ..panel.lifecycle import recheck_members
 from ..record import audit
+from ..record.history import facts
 from ..refusals import Invalid
 from ..rules import PanelRules
 
@@ -131,7 +132,8 @@ def add_panelist(*, session: Session, data: PanelistInput, actor: str, now: date
         kind=AuditKind.PANELIST_ADDED,
         actor=actor,
         now=now,
-        data={"panelist": panelist.id, "category": str(panelist.category)},
+        # The facts a draw depends on, for replays and the public record; no name, no number.
+        data={"panelist": panelist.id, **facts(panelist, _code(session, panelist))},
     )
     return panelist
 
@@ -162,15 +164,26 @@ def update_panelist(
     session.add(panelist)
     session.flush()
     recheck_members(session=session, members={panelist.id: None}, actor=actor, rules=rules, now=now)
-    # Field names only: the trail is read by staff, the values may be personal data.
+    # Field names and the facts a draw depends on; never a name or a mobile number.
     audit.record(
         session=session,
         kind=AuditKind.PANELIST_CHANGED,
         actor=actor,
         now=now,
-        data={"panelist": panelist.id, "change": "edited", "fields": changed},
+        data={
+            "panelist": panelist.id,
+            "change": "edited",
+            "fields": changed,
+            "state": facts(panelist, _code(session, panelist)),
+        },
     )
     return changed
+
+
+def _code(session: Session, panelist: Panelist) -> str | None:
+    if panelist.affiliation_id is None:
+        return None
+    return session.get(Department, panelist.affiliation_id).code
 
 
 def roster(*, session: Session, show: str = "active") -> list[Panelist]:
