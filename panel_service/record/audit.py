@@ -38,6 +38,11 @@ def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
+def digest(text: str | None) -> str | None:
+    """SHA-256 of a free text an event must not carry itself (a note, a reason), in hex."""
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def chain_of(appeal_id: int | None) -> str:
     """The chain an event joins: its appeal's, or the membership chain."""
     return MEMBERSHIP_CHAIN if appeal_id is None else f"appeal:{appeal_id}"

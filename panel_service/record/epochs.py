@@ -125,18 +125,25 @@ def seed_for(epoch: DrawEpoch, work_order_no: str, beacon: bytes | None = None) 
     return seed(bytes.fromhex(epoch.secret), work_order_no, beacon)
 
 
+def public_epoch(*, session: Session, day: str | None) -> dict | None:
+    """One epoch as the public may see it (None for a draw made before epochs)."""
+    epoch = session.get(DrawEpoch, date.fromisoformat(day)) if day else None
+    return None if epoch is None else _public(epoch)
+
+
+def _public(e: DrawEpoch) -> dict:
+    return {
+        "day": e.day.isoformat(),
+        "commitment": e.commitment,
+        "committed_at": audit.iso(e.committed_at),
+        "secret": e.secret if e.revealed_at is not None else None,
+        "revealed_at": audit.iso(e.revealed_at),
+    }
+
+
 def public_epochs(*, session: Session, since: date | None = None) -> list[dict]:
     """Every epoch as the public may see it: the secret only once revealed."""
     query = select(DrawEpoch).order_by(DrawEpoch.day)
     if since is not None:
         query = query.where(DrawEpoch.day >= since)
-    return [
-        {
-            "day": e.day.isoformat(),
-            "commitment": e.commitment,
-            "committed_at": audit.iso(e.committed_at),
-            "secret": e.secret if e.revealed_at is not None else None,
-            "revealed_at": audit.iso(e.revealed_at),
-        }
-        for e in session.exec(query)
-    ]
+    return [_public(e) for e in session.exec(query)]

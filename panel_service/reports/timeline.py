@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from ..enums import AuditKind, MessageKind, OutboxChannel, OutboxStatus
-from ..models import Assignment, OutboxMessage, Panelist
+from ..models import Appeal, Assignment, OutboxMessage, Panelist
 from ..record import audit
 
 # Outbox kinds a person cares to see, and what they are called on the timeline.
@@ -40,7 +40,7 @@ def _seat_panelists(session: Session, appeal_id: int) -> dict[int, int]:
     return dict(rows)
 
 
-def _from_audit(event, seats: dict[int, int]) -> Entry:
+def _from_audit(event, seats: dict[int, int], texts: dict) -> Entry:
     data = audit.event_data(event)
     kind = str(event.kind)
     panelists: tuple[int, ...] = ()
@@ -52,13 +52,15 @@ def _from_audit(event, seats: dict[int, int]) -> Entry:
         detail = {"reason": data.get("reason"), "round": data.get("round")}
     elif kind in (AuditKind.LINK_REVOKED, AuditKind.RECUSAL):
         panelists = (data.get("panelist") or seats.get(data.get("assignment")),)
-        detail = {"reason": data.get("reason") or data.get("note")}
+        # Since 0007 the event holds only the note's digest; the seat keeps the note.
+        note = data.get("note") or texts.get(("note", data.get("assignment")))
+        detail = {"reason": data.get("reason") or note}
     elif "assignment" in data:
         panelists = (seats.get(data["assignment"]),)
     if kind == AuditKind.DECISION:
         detail = {k: data.get(k) for k in ("decision", "agree", "disagree")}
     elif kind == AuditKind.WITHDRAWAL:
-        detail = {"reason": data.get("reason")}
+        detail = {"reason": data.get("reason") or texts.get("withdrawn")}
     elif kind == AuditKind.STALLED:
         detail = {"reason": data.get("reason")}
     elif kind == AuditKind.APPEAL_CREATED:
@@ -93,7 +95,11 @@ def timeline(*, session: Session, appeal_id: int) -> list[Entry]:
     """Every step of the appeal, oldest first."""
     seats = _seat_panelists(session, appeal_id)
     events = audit.events_for(session=session, appeal_id=appeal_id)
-    entries = [_from_audit(e, seats) for e in events]
+    texts = {("note", s.id): s.recusal_reason for s in session.exec(
+        select(Assignment).where(Assignment.appeal_id == appeal_id)
+    )}  # fmt: skip
+    texts["withdrawn"] = session.get(Appeal, appeal_id).withdrawn_reason
+    entries = [_from_audit(e, seats, texts) for e in events]
     messages = session.exec(select(OutboxMessage).where(OutboxMessage.appeal_id == appeal_id)).all()
     for message in messages:
         entries.extend(_from_outbox(message, seats))

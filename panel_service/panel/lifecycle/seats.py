@@ -20,6 +20,7 @@ from ...enums import (
 from ...messaging import outbox
 from ...models import Appeal, Assignment, Panelist
 from ...record import audit
+from ...record.audit import digest
 from ...refusals import Refused
 from ...rules import PanelRules
 from ..draw import next_substitute
@@ -60,7 +61,8 @@ def recuse(
         actor=actor_of(seat),
         appeal_id=seat.appeal_id,
         now=now,
-        data={"assignment": seat.id, "panelist": seat.panelist_id, "note": text},
+        # The note stays on the seat (staff read it); the public record holds its digest.
+        data={"assignment": seat.id, "panelist": seat.panelist_id, "note_sha256": digest(text)},
     )
     return _vacate(session, locked, seat, SeatReason.RECUSED, actor_of(seat), rules, now)
 

@@ -148,7 +148,8 @@ def withdraw_appeal(
         actor=actor,
         appeal_id=appeal.id,
         now=now,
-        data={"reason": reason, "closed": [s.id for s in pending]},
+        # The reason stays on the appeal (staff read it); the public record holds its digest.
+        data={"reason_sha256": audit.digest(reason), "closed": [s.id for s in pending]},
     )
     outbox.queue_for_seats(
         session=session, assignments=pending, kind=MessageKind.WITHDRAWN_NOTICE, now=now
