@@ -30,7 +30,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check panel_service tests migrations bench
+	$(BIN)/ruff check panel_service tests migrations bench tools
 
 clean:
 	rm -rf $(VENV) instance/*.db*

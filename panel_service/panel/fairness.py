@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from ..enums import AuditKind, PanelistCategory
-from ..models import AuditEvent
+from ..enums import AuditKind, PanelistCategory, SeedSource
+from ..models import Appeal, AuditEvent
 from ..record.audit import event_data
 
 GOVERNMENT = str(PanelistCategory.GOVERNMENT)
@@ -144,7 +145,11 @@ def fairness_report(records: Iterable[DrawRecord]) -> FairnessReport:
 def draw_records(
     *, session: Session, start: datetime, end: datetime
 ) -> list[tuple[int, DrawRecord]]:
-    """The audited first draws in [start, end), with their appeal ids."""
+    """The audited first draws in [start, end), with their appeal ids.
+
+    A resubmitted work order continues its first draw: it is no draw of its own, so each
+    work order counts once (``resubmissions`` lists them).
+    """
     events = session.exec(
         select(AuditEvent)
         .where(
@@ -157,6 +162,8 @@ def draw_records(
     out = []
     for event in events:
         data = event_data(event)
+        if data.get("seed_source") == SeedSource.PREDECESSOR:
+            continue
         out.append(
             (
                 event.appeal_id,
@@ -169,6 +176,19 @@ def draw_records(
             )
         )
     return out
+
+
+def resubmissions(*, session: Session, start: datetime, end: datetime) -> list[tuple[str, str]]:
+    """(reference, predecessor's reference) of the resubmissions registered in [start, end)."""
+    earlier = aliased(Appeal)
+    return list(
+        session.exec(
+            select(Appeal.reference, earlier.reference)
+            .join(earlier, earlier.id == Appeal.predecessor_id)
+            .where(Appeal.submitted_at >= start, Appeal.submitted_at < end)
+            .order_by(Appeal.id)
+        ).all()
+    )
 
 
 def synthetic_pool(n: int, government: int) -> Sequence[tuple[int, str]]:

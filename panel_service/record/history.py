@@ -104,3 +104,27 @@ class History:
             elif state is not None:
                 state = apply(state, data)
         return state
+
+
+def changes(*, session: Session, start: datetime, end: datetime) -> list[dict]:
+    """Membership changes in [start, end), newest first: who joined, was suspended,
+    reinstated, retired or edited, or whose number failed (by member id; no names)."""
+    rows = session.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.chain == MEMBERSHIP_CHAIN,
+            col(AuditEvent.kind).in_([AuditKind.PANELIST_ADDED, AuditKind.PANELIST_CHANGED]),
+            AuditEvent.at >= start,
+            AuditEvent.at < end,
+        )
+        .order_by(col(AuditEvent.seq).desc())
+    ).all()
+    out = []
+    for event in rows:
+        data = json.loads(event.data)
+        change = "joined" if event.kind == AuditKind.PANELIST_ADDED else data.get("change")
+        if data.get("mobile_failing") is True and change is None:
+            change = "mobile_failing"
+        out.append({"at": event.at, "panelist": data.get("panelist"), "change": change,
+                    "category": data.get("category") or data.get("state", {}).get("category")})
+    return out

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from ..models import Appeal, AuditCheckpoint, AuditEvent, Department
+from ..timeutil import zone
 from . import checkpoints, epochs
 from .audit import LEGACY_CHAIN, MEMBERSHIP_CHAIN, chain_of, iso
 
@@ -106,6 +107,7 @@ def bundle(
         "format": BUNDLE_FORMAT,
         "generated_at": iso(now),
         "period": {"from": iso(start), "to": iso(end)},
+        "timezone": zone().key,
         "public_key": public_raw.hex() if public_raw else None,
         "key_id": checkpoints.key_id(public_raw) if public_raw else None,
         "epochs": epochs.public_epochs(session=session),

@@ -2,7 +2,8 @@
 ``register`` with its guard (guards.py), its CSRF rule and its rate limits.
 
 Audiences: ``main`` (landing page, health), ``auth`` (sign-in), ``panelist`` (the SMS link
-pages), ``receipts`` (the SMS provider's delivery reports), ``staff``, ``department``,
+pages), ``public`` (the public record: anyone may check the panel), ``receipts`` (the SMS
+provider's delivery reports), ``staff``, ``department``,
 ``admin`` and ``api``. Views import the domain and the helpers beside them (``common``,
 ``wording``, ``forms``, ``appeal_form``, ``appeal_pages``); the domain never imports a view.
 """
@@ -19,6 +20,7 @@ from . import (
     guards,
     main,
     panelist,
+    public,
     receipts,
     security,
     staff,
@@ -38,6 +40,7 @@ def register(app) -> None:
     guards.register(app, main.bp, guards.public)
     guards.register(app, auth.bp, guards.public)
     guards.register(app, panelist.bp, guards.public)
+    guards.register(app, public.bp, guards.public)
     guards.register(app, receipts.bp, guards.public)
     guards.register(app, staff.bp, staff_or_admin)
     guards.register(app, department.bp, guards.require_roles(Role.DEPARTMENT))

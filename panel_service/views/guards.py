@@ -16,8 +16,9 @@ from ..enums import Role
 from ..extensions import login_manager
 
 # Blueprints anyone may reach: the landing page, the sign-in page, the panelists' links
-# (the signed token is the credential) and the SMS provider's receipts (signed requests).
-PUBLIC = frozenset({"main", "auth", "panelist", "receipts"})
+# (the signed token is the credential), the public record, and the SMS provider's receipts
+# (signed requests).
+PUBLIC = frozenset({"main", "auth", "panelist", "public", "receipts"})
 
 
 def require_roles(*roles: Role) -> Callable:

@@ -28,6 +28,7 @@ EXPECTED = {
     "auth": dict.fromkeys(IDENTITIES, "ok"),
     "panelist": {**dict.fromkeys(IDENTITIES, "notfound"), "panelist_link": "found"},
     "receipts": dict.fromkeys(IDENTITIES, "forbidden"),
+    "public": dict.fromkeys(IDENTITIES, "ok"),  # the public record: everyone, no sign-in
     "staff": {**PAGES, "staff": "ok", "department": "forbidden", "admin": "ok"},
     "department": {**PAGES, "staff": "forbidden", "department": "ok", "admin": "forbidden"},
     "admin": {**PAGES, "staff": "forbidden", "department": "forbidden", "admin": "ok"},

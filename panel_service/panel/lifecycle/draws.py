@@ -59,7 +59,8 @@ def draw_panel(
     session.flush()
     audit.record(
         session=session, kind=AuditKind.PANEL_DRAWN, actor=SYSTEM, appeal_id=appeal.id, now=now,
-        data={"panel_size": rules.panel_size, "government_quota": rules.government_quota, **data},
+        data={"panel_size": rules.panel_size, "majority": rules.majority,
+              "government_quota": rules.government_quota, **data},
     )  # fmt: skip
     outbox.queue_for_seats(session=session, assignments=seats, kind=MessageKind.INVITATION, now=now)
     return seats

@@ -10,6 +10,8 @@ from ... import timeutil
 from ...appeals.masking import mask
 from ...db import get_session
 from ...panel.lifecycle import OPINION_MAX, OPINION_MIN
+from ...record import seals
+from ...record.public import code
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -41,6 +43,8 @@ def lang_args() -> dict:
 def helpers() -> dict:
     return {
         "mask": mask,
+        "seal_short": seals.short,
+        "public_code": code,
         "when": when,
         "lang_args": lang_args(),
         "locale": str(get_locale() or "zh"),
