@@ -35,6 +35,7 @@ from . import factories
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2025, 9, 22, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
 OPINION = "已核实部门办理过程,理由充分,意见如上。"
+CATEGORIES = ["cppcc", "media", "enterprise"]
 
 
 def _load_verifier():
@@ -81,7 +82,7 @@ def history(engine, signing_key_file):
                 session=session, actor="admin:li",
                 data=PanelistInput(
                     name=f"评议员{n}", mobile=f"139{n:08d}",
-                    category="government" if government else ["cppcc", "media", "enterprise"][n % 3],
+                    category="government" if government else CATEGORIES[n % 3],
                     affiliation="WATER" if government else None,
                     term_start=date(2025, 1, 1), term_end=date(2027, 12, 31),
                     pledge_signed_on=date(2025, 1, 1),
@@ -112,8 +113,10 @@ def history(engine, signing_key_file):
                          actor="admin:li", rules=rules, now=at + timedelta(hours=4))  # fmt: skip
         session.commit()
         seats = _pending(session, second)
-        mark_number_failing(session=session, panelist_id=seats[1].panelist_id,
-                            error="21614: not a mobile", rules=rules, now=at + timedelta(hours=5))  # fmt: skip
+        mark_number_failing(
+            session=session, panelist_id=seats[1].panelist_id, error="21614: not a mobile",
+            rules=rules, now=at + timedelta(hours=5),
+        )  # fmt: skip
         session.commit()
         for seat in _pending(session, second)[:3]:
             _vote(session, seat, "disagree", at + timedelta(hours=6), rules)
@@ -226,8 +229,9 @@ def test_each_kind_of_tampering_is_refused_with_its_message(history, tampering, 
     bundle = copy.deepcopy(history["bundle"])
     first = history["appeals"][0].reference
     if tampering == "seed_byte":
-        _edit(bundle, first, "panel.drawn",
-              lambda d: d.update(seed=("0" if d["seed"][0] != "0" else "1") + d["seed"][1:]))  # fmt: skip
+        def flip_a_byte(d):
+            d["seed"] = ("0" if d["seed"][0] != "0" else "1") + d["seed"][1:]
+        _edit(bundle, first, "panel.drawn", flip_a_byte)
     elif tampering == "pick":
         _edit(bundle, first, "panel.drawn", lambda d: d["picked"].reverse())
     elif tampering == "pool_member":
