@@ -262,3 +262,16 @@ def test_a_pinned_key_refuses_a_bundle_signed_with_another(history, tmp_path):
     found = failures(history["bundle"], pinned_key=other.public_raw.hex())
     assert any("another public key" in line for line in found), found
     assert any("its signature does not verify" in line for line in found), found
+
+
+def test_a_checkpoint_a_mirror_kept_is_checked_against_the_record(history):
+    bundle = history["bundle"]
+    kept = bundle["latest_checkpoint"]
+    assert failures(bundle, mirrored=[kept]) == []
+    rewritten = copy.deepcopy(bundle)
+    chain, event = _event(rewritten, history["appeals"][1].reference, "link.revoked")
+    event["actor"] = "admin:mallory"
+    _rehash(rewritten, chain)
+    rewritten["checkpoints"], rewritten["latest_checkpoint"] = [], None  # a fresh start, say
+    found = failures(rewritten, mirrored=[kept])
+    assert any("mirrored checkpoint" in line and "rewritten" in line for line in found), found

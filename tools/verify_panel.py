@@ -504,7 +504,35 @@ def load(source: str) -> dict:
         return json.load(handle)
 
 
-def verify(bundle: dict, *, pinned_key: str | None = None) -> Findings:
+def check_mirrored(bundle: dict, mirrored: dict, out: Findings, pinned_key: str | None) -> None:
+    """A checkpoint a mirror kept (with its full list of chains): the record must extend it."""
+    where = f"mirrored checkpoint {mirrored.get('id')}"
+    heads = {chain: (length, head) for chain, length, head in mirrored["chains"]}
+    if root_of(heads) != mirrored["root"] or len(heads) != mirrored["size"]:
+        out.fail(where, "its chains do not give its root")
+        return
+    key = pinned_key or bundle.get("public_key")
+    message = CHECKPOINT_LABEL + canonical(
+        {"at": mirrored["at"], "root": mirrored["root"], "size": mirrored["size"]}
+    ).encode("utf-8")
+    if key and signature_ok(key, message, mirrored["signature"]) is False:
+        out.fail(where, "its signature does not verify")
+    for name, events in bundle["chains"].items():
+        if name in heads and heads[name][0]:
+            length, head = heads[name]
+            if len(events) < length:
+                out.fail(
+                    f"{where}, chain {name}",
+                    f"signed {length} events; the record has {len(events)}",
+                )
+            elif events[length - 1]["hash"] != head:
+                out.fail(
+                    f"{where}, chain {name}",
+                    f"the record was rewritten at or before position {length}",
+                )
+
+
+def verify(bundle: dict, *, pinned_key: str | None = None, mirrored: list[dict] = ()) -> Findings:
     out = Findings()
     if bundle.get("format") != FORMAT:
         out.fail("bundle", f"not a {FORMAT} bundle")
@@ -513,6 +541,8 @@ def verify(bundle: dict, *, pinned_key: str | None = None) -> Findings:
     check_chains(bundle, out)
     check_checkpoints(bundle, out, pinned_key)
     check_appeals(bundle, out, zone)
+    for old in mirrored:
+        check_mirrored(bundle, old, out, pinned_key)
     return out
 
 
@@ -520,8 +550,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bundle", help="a file, or the URL of /public/bundle.json")
     parser.add_argument("--key", help="the public key you trust (hex), not the bundle's own")
+    parser.add_argument(
+        "--checkpoint", action="append", default=[],
+        help="a checkpoint you kept (from /public/checkpoints/<id>): the record must extend it",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    findings = verify(load(args.bundle), pinned_key=args.key)
+    mirrored = [load(source) for source in args.checkpoint]
+    findings = verify(load(args.bundle), pinned_key=args.key, mirrored=mirrored)
     for line in findings.notes + findings.failures:
         print(line)
     if findings.failures:
