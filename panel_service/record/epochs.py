@@ -90,7 +90,7 @@ def commit_ahead(
 
 
 def reveal_ended(*, session: Session, now: datetime, actor: str = "system") -> list[DrawEpoch]:
-    """Publish the secret of every committed day that is over, one event per day."""
+    """Publish the secret of every committed day that is over (one event for them all)."""
     ended = session.exec(
         select(DrawEpoch)
         .where(DrawEpoch.day < local_date(now), col(DrawEpoch.revealed_at).is_(None))
@@ -100,12 +100,13 @@ def reveal_ended(*, session: Session, now: datetime, actor: str = "system") -> l
     for epoch in ended:
         epoch.revealed_at = now
         session.add(epoch)
+    if ended:
         audit.record(
             session=session,
             kind=AuditKind.EPOCH_REVEALED,
             actor=actor,
             now=now,
-            data={"day": epoch.day.isoformat(), "secret": epoch.secret},
+            data={"epochs": [{"day": e.day.isoformat(), "secret": e.secret} for e in ended]},
         )
     return list(ended)
 

@@ -47,7 +47,7 @@ def test_a_day_is_revealed_once_it_is_over_in_beijing(session):
     assert revealed.day == date(2025, 9, 24)
     revealing = select(AuditEvent).where(AuditEvent.kind == AuditKind.EPOCH_REVEALED)
     event = session.exec(revealing).one()
-    assert json.loads(event.data) == {"day": "2025-09-24", "secret": revealed.secret}
+    assert json.loads(event.data) == {"epochs": [{"day": "2025-09-24", "secret": revealed.secret}]}
 
 
 @pytest.mark.no_epochs
