@@ -9,8 +9,10 @@ from ...appeals.listing import appeal_by_reference
 from ...db import get_session
 from ...enums import AuditKind
 from ...record import audit
+from ...record import verify as record_verify
 from ...reports.exports import audit_jsonl
 from ..period import period_from_request
+from ..public.common import public_key
 from .forms import ActionForm
 
 bp = Blueprint("audit", __name__)
@@ -57,11 +59,19 @@ def index():
 
 @bp.post("/audit/verify")
 def verify():
-    """Verify the whole hash chain (the same check as `panel audit verify`)."""
+    """Verify the record as `panel audit verify` does: chains, checkpoints, tables."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    report = audit.verify_chain(session=get_session())
-    return render_template("admin/audit_verify.html", report=report), 200 if report.ok else 409
+    session = get_session()
+    report = audit.verify_chain(session=session)
+    record = problems = None
+    if report.ok:
+        record = record_verify.against_checkpoints(session=session, public_raw=public_key())
+        problems = record.problems + record_verify.cross_check(session=session)
+    ok = report.ok and not problems
+    return render_template(
+        "admin/audit_verify.html", report=report, record=record, problems=problems or []
+    ), 200 if ok else 409
 
 
 @bp.get("/audit/export.jsonl")
