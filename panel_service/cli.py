@@ -130,7 +130,8 @@ def worker_command(once: bool, interval: float | None) -> None:
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    click.echo(f"worker: sending with the {worker.backend.name} backend; Ctrl-C stops")
+    names = ", ".join(worker.backends)
+    click.echo(f"worker: sending through {names} (in this order); Ctrl-C stops")
     try:
         worker.run_forever(interval=interval or config.WORKER_INTERVAL, stop=stop)
     except KeyboardInterrupt:

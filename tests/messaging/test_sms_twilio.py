@@ -17,7 +17,11 @@ from panel_service.messaging.clients.sms.twilio import TwilioBackend
 
 SID = "AC" + "0" * 32
 TOKEN = "twilio-test-auth-token"
-MESSAGE = Outgoing(7, 1, "invitation", "+8613812345678", "【12345热线】您已被抽选评议", "AP-1")
+MESSAGE = Outgoing(
+    7, 1, "invitation", "+8613812345678",
+    {"ref": "AP-1", "deadline": "9月27日（周六）18:00", "token": "tok"}, "AP-1",
+    base_url="https://panel.example.cn",
+)  # fmt: skip
 CALLBACK = "https://panel.example.cn/sms/status"
 
 
@@ -85,7 +89,7 @@ def test_a_message_is_created_with_sender_callback_and_basic_auth(fake_api):
     [request] = fake_api.requests
     assert request["path"] == f"/2010-04-01/Accounts/{SID}/Messages.json"
     assert request["form"] == {
-        "To": "+8613812345678", "From": "+15005550006", "Body": MESSAGE.body,
+        "To": "+8613812345678", "From": "+15005550006", "Body": MESSAGE.text("【12345热线】"),
         "StatusCallback": CALLBACK,
     }
     auth = request["headers"]["Authorization"]

@@ -24,6 +24,7 @@ from ...refusals import Invalid, Refused
 from ...rules import PanelRules
 from ..draw import NotEnoughPanelists, select_panel
 from ..seating import eligible_panelists
+from ..windows import seat_window
 from .locks import LIVE, SYSTEM, Locked, actor_of, end_seat, lock, new_seat, refuse_unless_open
 
 OPINION_MIN, OPINION_MAX = 10, 2000
@@ -50,10 +51,9 @@ def draw_panel(
     appeal.draw_seed = seed.hex()
     appeal.draw_pool = ",".join(str(pid) for pid, _ in pairs)
     appeal.draw_position = selection.position
-    seats = [
-        new_seat(appeal, pid, round_=0, deadline=appeal.deadline, now=now)
-        for pid in selection.picked
-    ]
+    window = seat_window(session=session, rules=rules, now=now)
+    appeal.deadline = max(appeal.deadline, window.deadline)
+    seats = [new_seat(appeal, pid, round_=0, window=window, now=now) for pid in selection.picked]
     session.add(appeal)
     session.add_all(seats)
     session.flush()
