@@ -3,7 +3,8 @@
 
 Audiences: ``main`` (landing page, health), ``auth`` (sign-in), ``panelist`` (the SMS link
 pages), ``receipts`` (the SMS provider's delivery reports), ``staff``, ``department``,
-``admin`` and ``api``. Views import the domain and the helpers beside them (``common``,
+``admin`` and ``api``; ``aliyun_receipts`` (Alibaba Cloud's reports, a secret in the
+URL). Views import the domain and the helpers beside them (``common``,
 ``wording``, ``forms``, ``appeal_form``, ``appeal_pages``); the domain never imports a view.
 """
 
@@ -20,12 +21,13 @@ from . import (
     main,
     panelist,
     receipts,
+    receipts_aliyun,
     security,
     staff,
     template_helpers,
 )
 
-CSRF_EXEMPT = {"panelist", "receipts", "api"}
+CSRF_EXEMPT = {"panelist", "receipts", "aliyun_receipts", "api"}
 
 
 def register(app) -> None:
@@ -39,6 +41,7 @@ def register(app) -> None:
     guards.register(app, auth.bp, guards.public)
     guards.register(app, panelist.bp, guards.public)
     guards.register(app, receipts.bp, guards.public)
+    guards.register(app, receipts_aliyun.bp, receipts_aliyun.require_receipt_secret)
     guards.register(app, staff.bp, staff_or_admin)
     guards.register(app, department.bp, guards.require_roles(Role.DEPARTMENT))
     guards.register(app, admin.bp, guards.require_roles(Role.ADMIN))

@@ -28,6 +28,7 @@ EXPECTED = {
     "auth": dict.fromkeys(IDENTITIES, "ok"),
     "panelist": {**dict.fromkeys(IDENTITIES, "notfound"), "panelist_link": "found"},
     "receipts": dict.fromkeys(IDENTITIES, "forbidden"),
+    "aliyun_receipts": dict.fromkeys(IDENTITIES, "notfound"),  # no secret in the URL
     "staff": {**PAGES, "staff": "ok", "department": "forbidden", "admin": "ok"},
     "department": {**PAGES, "staff": "forbidden", "department": "ok", "admin": "forbidden"},
     "admin": {**PAGES, "staff": "forbidden", "department": "forbidden", "admin": "ok"},

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, make_response, render_template, request
+from flask import make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ... import timeutil
 from ...appeals.masking import mask
 from ...db import get_session
 from ...panel.lifecycle import OPINION_MAX, OPINION_MIN
+from ..appeal_pages import deadline
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -33,6 +33,11 @@ def when(value) -> str:
     return _("%(time)s (Beijing time)", time=local.strftime("%Y-%m-%d %H:%M"))
 
 
+def seat_deadline(value) -> str:
+    """A seat's deadline as its SMS said it, e.g. 9月27日（周六）18:00（北京时间）."""
+    return _("%(time)s (Beijing time)", time=deadline(value))
+
+
 def lang_args() -> dict:
     lang = request.args.get("lang")
     return {"lang": lang} if lang else {}
@@ -42,6 +47,7 @@ def helpers() -> dict:
     return {
         "mask": mask,
         "when": when,
+        "deadline": seat_deadline,
         "lang_args": lang_args(),
         "locale": str(get_locale() or "zh"),
         "opinion_limits": (OPINION_MIN, OPINION_MAX),
