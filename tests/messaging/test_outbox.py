@@ -184,7 +184,8 @@ def test_file_backend_appends_one_json_object_per_line(tmp_path, now):
     lines = (tmp_path / "out" / "sms.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [
         {"to": "+8613800000001",
-         "body": "【12345热线】申诉AP-1已撤回,无需评议,原链接已失效。感谢支持!", "kind": "withdrawn_notice", "appeal": "AP-1", "sent_at": now.isoformat()}
+         "body": "【12345热线】申诉AP-1已撤回,无需评议,原链接已失效。感谢支持!",
+         "kind": "withdrawn_notice", "appeal": "AP-1", "sent_at": now.isoformat()}
     ] * 2
 
 

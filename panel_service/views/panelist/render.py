@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from flask import current_app, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ... import timeutil
 from ...appeals.masking import mask
 from ...db import get_session
 from ...panel.lifecycle import OPINION_MAX, OPINION_MIN
