@@ -89,3 +89,14 @@ def render(kind: MessageKind, *, signature: str, params: dict[str, str], base_ur
     """The full text of one SMS of this kind, signature first."""
     template = registered_template(kind, base_url)
     return signature + _VARIABLE.sub(lambda m: params[m.group(1)], template)
+
+
+# The longest value each variable takes: a reference, a deadline (a two-digit month and
+# day), a link token (36-39 characters; see access/links.py).
+LONGEST = {"ref": "AP-2099-999999", "deadline": "12月31日（周三）18:00", "token": "x" * 39}
+
+
+def longest_text(kind: MessageKind, *, signature: str, base_url: str) -> str:
+    """The longest text of this kind the service sends: every variable at its longest."""
+    params = {name: LONGEST[name] for name in variables(kind)}
+    return render(kind, signature=signature, params=params, base_url=base_url)
