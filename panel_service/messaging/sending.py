@@ -64,6 +64,13 @@ class SmsSending:
             return None, SmsFailure(f"unexpected {type(exc).__name__}", fault=SmsFault.UNKNOWN)
         return found, None
 
+    def _back_at(self, outgoing: Outgoing):
+        now = timeutil.now()
+        with self._session() as session:
+            rows = providers.health(session=session, names=list(self.backends))
+        reaching = [r for r in rows if self._reaches(r.name, outgoing.to)]
+        return providers.back_at(reaching, now) if reaching else now
+
     def _route(self, outgoing: Outgoing):
         """(provider, failure, wait_until): who takes the text, or why nobody can now."""
         now = timeutil.now()
@@ -98,7 +105,8 @@ class SmsSending:
                 failure = SmsFailure(f"unexpected {type(exc).__name__}", permanent=False)
             self._note_health(name, failure)
         if failure is not None and failure.fault == SmsFault.ACCOUNT and wait_until is None:
-            wait_until = timeutil.now()  # the next provider takes it, or the claim gate waits
+            # Due again at once if another provider can take it, else when one returns.
+            wait_until = self._back_at(outgoing)
         status = self._record(
             outgoing,
             report,
