@@ -267,5 +267,7 @@ def build_worker(config, *, engine: sa.Engine, **overrides) -> Worker:
         policy=providers.Policy.from_config(config),
         receipt_poll_after=timedelta(seconds=config.ALIYUN_POLL_AFTER),
     )
+    if "backend" in overrides:  # one given backend replaces the configured providers
+        values.pop("backends")
     values.update(overrides)
     return Worker(**values)

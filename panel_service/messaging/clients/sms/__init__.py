@@ -7,8 +7,7 @@ never imports a client directly.
 
 from __future__ import annotations
 
-from .aliyun import AliyunBackend
-from .aliyun import is_permanent_code as aliyun_permanent
+from .aliyun_codes import is_permanent_code as aliyun_permanent
 from .base import Outgoing, SmsBackend, SmsFailure
 from .console import ConsoleBackend
 from .file import FileBackend
@@ -24,9 +23,16 @@ BACKENDS = {
     "console": lambda config: ConsoleBackend(signature=config.SMS_SIGNATURE),
     "file": lambda config: FileBackend(config.SMS_FILE, signature=config.SMS_SIGNATURE),
     "twilio": TwilioBackend.from_config,
-    "aliyun": AliyunBackend.from_config,
+    "aliyun": lambda config: _aliyun().from_config(config),
 }
 PERMANENT_RECEIPT_CODES = {"twilio": twilio_permanent, "aliyun": aliyun_permanent}
+
+
+def _aliyun():
+    # The SDK is loaded only where the provider is configured (it costs a worker's start).
+    from .aliyun import AliyunBackend
+
+    return AliyunBackend
 
 
 def make_backends(config) -> dict[str, SmsBackend]:
