@@ -208,3 +208,18 @@ def test_texts_without_a_receipt_are_polled(
     asked = sum(r["action"] == "QuerySendDetails" for r in aliyun.requests)
     worker.run_once()  # not again before the next interval
     assert sum(r["action"] == "QuerySendDetails" for r in aliyun.requests) == asked
+
+
+def test_the_worker_refuses_a_lease_the_mainland_provider_could_outlast(engine):
+    from panel_service.config import Config
+    from panel_service.messaging.worker import build_worker
+
+    config = Config.from_env(
+        environ={}, SMS_BACKENDS=["aliyun"], ALIYUN_ACCESS_KEY_ID="LTAI5t",
+        ALIYUN_ACCESS_KEY_SECRET="secret", ALIYUN_SIGN_NAME="12345热线", ALIYUN_TIMEOUT=60,
+        **{f"ALIYUN_TEMPLATE_{k.upper()}": v for k, v in TEMPLATES.items()},
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="twice the SMS provider timeout"):
+        build_worker(config, engine=engine, lease=timedelta(seconds=90))
+    worker = build_worker(config, engine=engine)
+    assert list(worker.backends) == ["aliyun"] and worker.provider_timeout == 60

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from panel_service.config import Config
+from panel_service.enums import SmsFault
 from panel_service.messaging.clients.sms import Outgoing, SmsFailure, make_backend
 from panel_service.messaging.clients.sms.twilio import TwilioBackend
 
@@ -170,3 +171,19 @@ def test_worker_sends_through_twilio_and_stores_the_sid(fake_api, session, appea
     assert [m.provider_ref for m in stored] == [f"SM{n:032d}" for n in range(5)]
     assert {m.status for m in stored} == {OutboxStatus.SENT}
     assert [r["form"]["To"] for r in fake_api.requests] == [m.recipient for m in stored]
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "fault"),
+    [(401, 20003, SmsFault.ACCOUNT), (400, 21606, SmsFault.ACCOUNT),
+     (429, 20429, SmsFault.THROTTLED), (500, None, SmsFault.TRANSIENT),
+     (400, 21211, SmsFault.NUMBER)],
+)  # fmt: skip
+def test_twilio_answers_map_to_the_same_faults_as_the_mainland_provider(
+    fake_api, status, code, fault
+):
+    payload = {"status": status, "message": "nope", **({"code": code} if code else {})}
+    fake_api.answer(status, payload)
+    with pytest.raises(SmsFailure) as raised:
+        backend(fake_api).send(MESSAGE)
+    assert raised.value.fault == fault
