@@ -161,6 +161,11 @@ def replay_command(reference: str) -> None:
 
 
 def init_app(app) -> None:
+    from .cli_calendar import calendar_group
+    from .cli_sms import sms_group
+
+    panel.add_command(calendar_group)
+    panel.add_command(sms_group)
     app.cli.add_command(panel)
 
 
@@ -181,7 +186,8 @@ def worker_command(once: bool, interval: float | None) -> None:
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    click.echo(f"worker: sending with the {worker.backend.name} backend; Ctrl-C stops")
+    names = ", ".join(worker.backends)
+    click.echo(f"worker: sending through {names} (in this order); Ctrl-C stops")
     try:
         worker.run_forever(interval=interval or config.WORKER_INTERVAL, stop=stop)
     except KeyboardInterrupt:

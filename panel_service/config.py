@@ -7,10 +7,18 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from . import timeutil
+from .rules import QuietHours, parse_clock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
-SMS_BACKENDS = ("console", "file", "twilio")
+SMS_BACKENDS = ("console", "file", "twilio", "aliyun")
+# One Alibaba Cloud template code per message kind: PANEL_ALIYUN_TEMPLATE_<KIND>.
+ALIYUN_TEMPLATE_SETTINGS = (
+    "ALIYUN_TEMPLATE_INVITATION",
+    "ALIYUN_TEMPLATE_REMINDER",
+    "ALIYUN_TEMPLATE_REPLACEMENT_INVITATION",
+    "ALIYUN_TEMPLATE_WITHDRAWN_NOTICE",
+)
 
 
 class ConfigError(RuntimeError):
@@ -38,8 +46,15 @@ class Config:
     PANEL_SIZE: int = 5
     MAJORITY: int = 3
     GOVERNMENT_QUOTA: int = 2
+    VOTING_WORKDAYS: int = 3  # 0: the window is VOTING_HOURS clock hours instead
+    VOTING_DEADLINE_TIME: str = "18:00"
     VOTING_HOURS: int = 72
+    REMINDER_TIME: str = "09:00"
     SMS_BACKEND: str = "console"
+    SMS_BACKENDS: list[str] = field(default_factory=list)  # in order; empty: [SMS_BACKEND]
+    SMS_QUIET_HOURS: str = "21:00-08:00"
+    SMS_FAILOVER_AFTER: int = 3  # transient failures in a row that put a provider aside
+    SMS_COOLDOWN: int = 300  # seconds a provider put aside is skipped
     SMS_SIGNATURE: str = "【12345热线】"
     SMS_FILE: str = str(PROJECT_ROOT / "instance" / "sms.jsonl")
     SMS_MAX_ATTEMPTS: int = 8
@@ -48,6 +63,18 @@ class Config:
     TWILIO_FROM: str = ""
     TWILIO_MESSAGING_SERVICE_SID: str = ""
     TWILIO_TIMEOUT: int = 10
+    ALIYUN_ACCESS_KEY_ID: str = ""
+    ALIYUN_ACCESS_KEY_SECRET: str = ""
+    ALIYUN_SIGN_NAME: str = ""
+    ALIYUN_TEMPLATE_INVITATION: str = ""
+    ALIYUN_TEMPLATE_REMINDER: str = ""
+    ALIYUN_TEMPLATE_REPLACEMENT_INVITATION: str = ""
+    ALIYUN_TEMPLATE_WITHDRAWN_NOTICE: str = ""
+    ALIYUN_ENDPOINT: str = "dysmsapi.aliyuncs.com"
+    ALIYUN_PROTOCOL: str = "https"
+    ALIYUN_TIMEOUT: int = 10
+    ALIYUN_RECEIPT_SECRET: str = ""
+    ALIYUN_POLL_AFTER: int = 900  # seconds without a receipt before QuerySendDetails is asked
     REMINDER_HOURS: int = 24
     MAX_REPLACEMENT_ROUNDS: int = 3
     WORKER_INTERVAL: int = 5
@@ -105,6 +132,18 @@ class Config:
     def is_production(self) -> bool:
         return self.ENV == "production"
 
+    @property
+    def sms_backends(self) -> list[str]:
+        """The SMS providers in the order they are tried."""
+        return list(self.SMS_BACKENDS) or [self.SMS_BACKEND]
+
+    @property
+    def sms_timeout(self) -> int | None:
+        """The longest HTTP timeout of the configured providers (None: none calls out)."""
+        timeouts = {"twilio": self.TWILIO_TIMEOUT, "aliyun": self.ALIYUN_TIMEOUT}
+        found = [timeouts[name] for name in self.sms_backends if name in timeouts]
+        return max(found) if found else None
+
     def validate(self) -> None:
         """Refuse settings that would make an unfair or insecure service."""
         if self.ENV not in {"development", "production", "testing"}:
@@ -125,6 +164,19 @@ class Config:
             raise ConfigError("PANEL_GOVERNMENT_QUOTA must be between 0 and the panel size")
         if self.VOTING_HOURS <= 0:
             raise ConfigError("PANEL_VOTING_HOURS must be positive")
+        if not 0 <= self.VOTING_WORKDAYS <= 30:
+            raise ConfigError("PANEL_VOTING_WORKDAYS must be between 0 (use hours) and 30")
+        for name in ("VOTING_DEADLINE_TIME", "REMINDER_TIME"):
+            try:
+                parse_clock(getattr(self, name))
+            except ValueError:
+                raise ConfigError(f"PANEL_{name} must be a time of day like 18:00") from None
+        try:
+            QuietHours.parse(self.SMS_QUIET_HOURS)
+        except ValueError:
+            raise ConfigError(
+                "PANEL_SMS_QUIET_HOURS must look like 21:00-08:00 (or off)"
+            ) from None
         try:
             timeutil.zone_named(self.TIMEZONE)
         except ValueError:
@@ -183,9 +235,17 @@ class Config:
             raise ConfigError("PANEL_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
     def _validate_sms(self) -> None:
-        if self.SMS_BACKEND not in SMS_BACKENDS:
-            raise ConfigError(f"PANEL_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}")
-        if self.SMS_BACKEND == "twilio":
+        names = self.sms_backends
+        if any(name not in SMS_BACKENDS for name in names) or len(set(names)) != len(names):
+            raise ConfigError(
+                f"PANEL_SMS_BACKENDS (or PANEL_SMS_BACKEND) must name providers among "
+                f"{', '.join(SMS_BACKENDS)}, each once"
+            )
+        if "aliyun" in names:
+            self._validate_aliyun()
+        if self.SMS_FAILOVER_AFTER < 1 or self.SMS_COOLDOWN < 1:
+            raise ConfigError("PANEL_SMS_FAILOVER_AFTER and PANEL_SMS_COOLDOWN must be positive")
+        if "twilio" in names:
             if not (self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN):
                 raise ConfigError(
                     "the twilio backend needs PANEL_TWILIO_ACCOUNT_SID and PANEL_TWILIO_AUTH_TOKEN"
@@ -197,7 +257,7 @@ class Config:
                 )
         if not 0 < self.TWILIO_TIMEOUT <= 60:
             raise ConfigError("PANEL_TWILIO_TIMEOUT must be between 1 and 60 seconds")
-        if not 0 < self.REMINDER_HOURS < self.VOTING_HOURS:
+        if not self.VOTING_WORKDAYS and not 0 < self.REMINDER_HOURS < self.VOTING_HOURS:
             raise ConfigError("PANEL_REMINDER_HOURS must be positive and below the voting window")
         if self.MAX_REPLACEMENT_ROUNDS < 0:
             raise ConfigError("PANEL_MAX_REPLACEMENT_ROUNDS must not be negative")
@@ -205,6 +265,31 @@ class Config:
             raise ConfigError("PANEL_SMS_MAX_ATTEMPTS must be at least 1")
         if self.WORKER_INTERVAL < 1:
             raise ConfigError("PANEL_WORKER_INTERVAL must be at least 1 second")
+
+    def _validate_aliyun(self) -> None:
+        # Secrets come from the environment only, like every setting; none has a default.
+        missing = [
+            f"PANEL_{name}"
+            for name in ("ALIYUN_ACCESS_KEY_ID", "ALIYUN_ACCESS_KEY_SECRET", "ALIYUN_SIGN_NAME")
+            + ALIYUN_TEMPLATE_SETTINGS
+            if not getattr(self, name)
+        ]
+        if missing:
+            raise ConfigError(f"the aliyun SMS backend needs {', '.join(missing)}")
+        if self.ALIYUN_PROTOCOL not in {"https", "http"}:
+            raise ConfigError("PANEL_ALIYUN_PROTOCOL must be https or http")
+        if not 0 < self.ALIYUN_TIMEOUT <= 60:
+            raise ConfigError("PANEL_ALIYUN_TIMEOUT must be between 1 and 60 seconds")
+        if self.ALIYUN_POLL_AFTER < 60:
+            raise ConfigError("PANEL_ALIYUN_POLL_AFTER must be at least 60 seconds")
+        if self.is_production:
+            if self.ALIYUN_PROTOCOL != "https":
+                raise ConfigError("PANEL_ALIYUN_PROTOCOL must be https in production")
+            if len(self.ALIYUN_RECEIPT_SECRET) < 32:
+                raise ConfigError(
+                    "PANEL_ALIYUN_RECEIPT_SECRET of 32+ random characters is required in "
+                    "production (it guards the receipt URL)"
+                )
 
     def flask_mapping(self) -> dict:
         """The settings as Flask config keys (plus Flask's own names)."""

@@ -53,6 +53,8 @@ class AuditKind(StrEnum):
     PANELIST_ADDED = "panelist.added"
     PANELIST_CHANGED = "panelist.changed"
     DEPARTMENT_ADDED = "department.added"
+    CALENDAR_OVERRIDE_SET = "calendar.override_set"
+    CALENDAR_OVERRIDE_REMOVED = "calendar.override_removed"
     EPOCH_COMMITTED = "epoch.committed"  # days' seed secrets fixed, their digests published
     EPOCH_REVEALED = "epoch.revealed"  # a day is over: its secret published
 
@@ -178,6 +180,16 @@ class OutboxStatus(StrEnum):
     DELIVERED = "delivered"  # the provider confirmed delivery
     FAILED = "failed"  # permanent failure, or retries exhausted
     CANCELLED = "cancelled"  # no longer wanted (e.g. the seat was vacated before sending)
+
+
+class SmsFault(StrEnum):
+    """What a provider's failure to take a text means, and so what happens next."""
+
+    TRANSIENT = "transient"  # retried with backoff; counts against the provider's health
+    THROTTLED = "throttled"  # rate limits, flow control: retried with backoff, provider fine
+    NUMBER = "number"  # the number cannot take texts: marked failing, the seat handed on
+    ACCOUNT = "account"  # balance, template, signature, keys: the text waits, provider aside
+    UNKNOWN = "unknown"  # no answer (a timeout): the provider may have taken it
 
 
 class DeliveryStatus(StrEnum):

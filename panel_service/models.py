@@ -117,6 +117,8 @@ class Assignment(SQLModel, table=True):
     state: AssignmentState = Field(default=AssignmentState.PENDING, sa_type=sa.String(16))
     link_nonce: str = Field(sa_type=sa.String(32))
     deadline: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    # When the reminder is due: fixed at seating with the deadline (see panel/windows.py).
+    remind_at: datetime | None = _ts()
     vote: VoteChoice | None = Field(default=None, sa_type=sa.String(16))
     opinion: str | None = Field(default=None, sa_type=sa.Text())
     recusal_reason: str | None = Field(default=None, sa_type=sa.Text())
@@ -223,9 +225,42 @@ class OutboxMessage(SQLModel, table=True):
         default=None, sa_type=sa.String(64), unique=True, index=True
     )  # Twilio's message SID
     provider_status: DeliveryStatus | None = Field(default=None, sa_type=sa.String(16))
+    # SMS: the provider that took the message (or, before that, was last tried).
+    provider: str | None = Field(default=None, sa_type=sa.String(16))
+    # The provider whose answer to the last attempt never came (a timeout): it may have
+    # taken the message, so it is asked before anyone sends it again.
+    unconfirmed_provider: str | None = Field(default=None, sa_type=sa.String(16))
     sent_at: datetime | None = _ts()
     delivered_at: datetime | None = _ts()
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime(), nullable=False)
+
+
+# A day that the official calendar gets wrong or does not cover yet, set by an admin:
+# a holiday (``workday`` false) or a working day (true). See panel/workdays.py.
+class CalendarOverride(SQLModel, table=True):
+    __tablename__ = "calendar_override"
+
+    day: date = Field(primary_key=True)
+    workday: bool
+    note: str = Field(default="", sa_type=sa.String(200))
+    created_by: str = Field(sa_type=sa.String(100))
+    created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime(), nullable=False)
+
+
+# How one SMS provider has been answering, shared by every worker and shown to admins:
+# a provider put aside (``down_until``) is skipped and texts go to the next one.
+class SmsProviderHealth(SQLModel, table=True):
+    __tablename__ = "sms_provider_health"
+
+    name: str = Field(sa_type=sa.String(16), primary_key=True)
+    consecutive_failures: int = 0
+    down_until: datetime | None = _ts()
+    # "transient" (too many failures in a row) or "account" (balance, template, keys...).
+    fault: str | None = Field(default=None, sa_type=sa.String(16))
+    last_error: str | None = Field(default=None, sa_type=sa.Text())
+    last_failure_at: datetime | None = _ts()
+    last_success_at: datetime | None = _ts()
     updated_at: datetime = Field(default_factory=now, sa_type=UTCDateTime(), nullable=False)
 
 

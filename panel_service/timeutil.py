@@ -113,6 +113,29 @@ def day_range(first: date, last: date) -> tuple[datetime, datetime]:
     return start_of_day(first), start_of_day(last + timedelta(days=1))
 
 
+def at_local(day: date, clock: time) -> datetime:
+    """The instant, aware UTC, of this wall-clock time on this day in the service zone."""
+    return datetime.combine(day, clock, tzinfo=_zone).astimezone(UTC)
+
+
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def deadline_text(instant: datetime, *, lang: str = "zh", year: bool = False) -> str:
+    """A deadline as people read it, in the service zone with its weekday.
+
+    ``12月4日（周五）18:00`` (``2026年12月4日（周五）18:00`` with ``year``); in English
+    ``Fri 4 Dec 18:00`` (``Fri 4 Dec 2026 18:00``). Every screen and every text shows a
+    deadline through this one function, so all of them show the same instant alike.
+    """
+    local = instant.astimezone(_zone)
+    if lang == "en":
+        day = f"{local:%a} {local.day} {local:%b}" + (f" {local.year}" if year else "")
+        return f"{day} {local:%H:%M}"
+    prefix = f"{local.year}年" if year else ""
+    return f"{prefix}{local.month}月{local.day}日（周{_WEEKDAYS_ZH[local.weekday()]}）{local:%H:%M}"
+
+
 def parse_date(text: str) -> date:
     """A typed date, YYYY-MM-DD (full-width digits too); ValueError for anything else."""
     match = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip())

@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel
 from panel_service import create_app, migrate, timeutil
 from panel_service.config import Config
 from panel_service.db import make_engine
-from panel_service.rules import PanelRules
+from panel_service.rules import PanelRules, QuietHours
 
 from . import factories
 
@@ -69,9 +69,9 @@ def _test_days():
     """The days tests draw on: the fixed clock's season, and the real days around today."""
     from datetime import date, timedelta
 
-    first, today = date(2025, 9, 1), datetime.now(UTC).date()
-    days = [first + timedelta(n) for n in range(140)]  # to mid-January 2026
-    return days + [today + timedelta(n) for n in range(-3, 11)]
+    first, last, today = date(2025, 6, 1), date(2027, 6, 30), datetime.now(UTC).date()
+    days = [first + timedelta(n) for n in range((last - first).days + 1)]
+    return sorted(set(days) | {today + timedelta(n) for n in range(-3, 11)})
 
 
 _EPOCH_ROWS: dict = {}
@@ -152,7 +152,9 @@ def now():
 
 @pytest.fixture
 def rules():
-    return PanelRules()
+    """The rules most tests move the clock by: a 72-hour window, no quiet hours. Tests of
+    working days and quiet hours (tests/panel/test_windows.py, ...) build their own."""
+    return PanelRules(voting_workdays=0, quiet_hours=QuietHours.parse("off"))
 
 
 @pytest.fixture
@@ -165,6 +167,8 @@ def config(database_url, tmp_path):
         DATABASE_URL=database_url,
         SECRET_KEY=TEST_SECRET,
         PUBLIC_BASE_URL="https://panel.example.cn",
+        # Tests run at any hour on the real clock; quiet hours have tests of their own.
+        SMS_QUIET_HOURS="off",
     )
 
 

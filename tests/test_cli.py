@@ -83,3 +83,49 @@ def test_import_of_a_good_file(runner, session, tmp_path):
 def test_import_of_a_missing_file_is_a_usage_error(runner, tmp_path):
     result = run(runner, "panelists", "import", str(tmp_path / "nope.csv"))
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_calendar_set_unset_and_check(runner, session):
+    from datetime import date
+
+    from panel_service.models import CalendarOverride
+
+    result = run(runner, "calendar", "set", "2027-01-08", "holiday", "--note", "通知")
+    assert result.exit_code == 0 and "2027-01-08 is now a holiday" in result.output
+    assert session.get(CalendarOverride, date(2027, 1, 8)).workday is False
+    session.rollback()  # end this read before the commands write
+    listed = run(runner, "calendar", "list")
+    assert "2027-01-08 holiday 通知 (cli)" in listed.output
+    assert run(runner, "calendar", "unset", "2027-01-08").exit_code == 0
+    again = run(runner, "calendar", "unset", "2027-01-08")
+    assert again.exit_code != 0 and "no override" in again.output
+    assert run(runner, "calendar", "set", "2027-13-01", "holiday").exit_code != 0
+    session.rollback()
+    kinds = [e.kind for e in session.exec(select(AuditEvent)).all() if e.kind.startswith("cal")]
+    assert kinds == ["calendar.override_set", "calendar.override_removed"]
+
+
+def test_calendar_check_fails_for_an_uncovered_year(runner):
+    from datetime import UTC, datetime
+
+    from panel_service import timeutil
+
+    timeutil.set_clock(lambda: datetime(2025, 6, 1, 4, 0, tzinfo=UTC))
+    try:
+        covered = run(runner, "calendar", "check", "--days", "2")
+        assert covered.exit_code == 0 and "2025-06-01 Sun day off (official)" in covered.output
+        timeutil.set_clock(lambda: datetime(2026, 12, 1, 4, 0, tzinfo=UTC))
+        uncovered = run(runner, "calendar", "check", "--days", "1")
+        assert uncovered.exit_code == 1 and "NOT COVERED: 2027" in uncovered.output
+    finally:
+        timeutil.set_clock(None)
+
+
+def test_sms_templates_print_the_text_to_register(runner):
+    result = run(runner, "sms", "templates")
+    assert result.exit_code == 0
+    assert "您已被抽选评议申诉${ref},请于${deadline}前投票:https://panel.example.cn/v/${token}" in (
+        result.output
+    )
+    assert "PANEL_ALIYUN_TEMPLATE_WITHDRAWN_NOTICE=(not set)" in result.output
+    assert "= 2 segment(s)" in result.output and "= 1 segment(s)" in result.output

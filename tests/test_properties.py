@@ -267,9 +267,11 @@ def test_adding_a_character_never_makes_a_text_cheaper(text, more):
     nonce=nonces,
 )
 def test_every_real_text_fits_in_two_segments(kind, number, year, deadline, assignment_id, nonce):
-    url = links.link_url("https://panel.example.cn", _token(assignment_id, nonce))
+    params = messages.parameters(
+        kind, reference=f"AP-{year}-{number:06d}", deadline=deadline,
+        token=_token(assignment_id, nonce),
+    )
     text = messages.render(
-        kind, signature="【12345热线】", reference=f"AP-{year}-{number:06d}",
-        deadline=deadline, url=url,
+        kind, signature="【12345热线】", params=params, base_url="https://panel.example.cn"
     )
     assert messages.count_segments(text).count <= 2

@@ -8,6 +8,7 @@ from sqlmodel import Session, func, select
 
 from ..enums import AppealStatus, AssignmentState, VoteChoice
 from ..models import Appeal, Assignment, Department
+from ..timeutil import deadline_text, zone
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -43,6 +44,9 @@ def outcome(*, session: Session, appeal: Appeal) -> dict:
         "votes": counts if decided else None,
         "submitted_at": _iso(appeal.submitted_at),
         "deadline": _iso(appeal.deadline),
+        # The same instant as people see it: Beijing time with the weekday.
+        "deadline_local": appeal.deadline.astimezone(zone()).isoformat(),
+        "deadline_text": deadline_text(appeal.deadline),
         "decided_at": _iso(appeal.decided_at),
         "withdrawn_reason": appeal.withdrawn_reason,
     }

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from ..enums import LIVE_APPEAL_STATUSES, AppealStatus, AuditKind, Refusal
 from ..models import Appeal, Department
 from ..panel import lifecycle
+from ..panel.windows import seat_window
 from ..record import audit
 from ..refusals import Invalid, Refused
 from ..rules import PanelRules
@@ -133,7 +134,8 @@ def create_appeal(
         department_id=department.id,
         submitted_by=submitted_by,
         submitted_at=now,
-        deadline=now + rules.voting_window,
+        # The first panel's deadline (panel/windows.py); substitutes may extend it.
+        deadline=seat_window(session=session, rules=rules, now=now).deadline,
         **values,
     )
     session.add(appeal)

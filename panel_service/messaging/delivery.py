@@ -1,8 +1,12 @@
 """What a send or a delivery receipt means for the message, the panelist and the appeal.
 
-Transient failures are retried with backoff; a permanent failure (the number is invalid,
-not a mobile, unsubscribed, unreachable) marks the panelist's mobile as failing and gives
-their pending seat to the next substitute, so the appeal still gets a full panel.
+A failure's ``SmsFault`` decides: transient ones and rate limits are retried with
+backoff; a bad number (invalid, not a mobile, unsubscribed, unreachable) marks the
+panelist's mobile as failing and gives their pending seat to the next substitute, so the
+appeal still gets a full panel; an account fault (balance, template, keys) is not the
+panelist's: the text waits for a provider, never given up for it; a lost answer (a
+timeout) is retried only after the provider that may have taken it was asked
+(``unconfirmed_provider``, see worker).
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from ..enums import DeliveryStatus, OutboxStatus
+from ..enums import DeliveryStatus, OutboxStatus, SmsFault
 from ..membership.changes import mark_number_failing
 from ..models import Assignment, OutboxMessage
 from ..rules import PanelRules
 from . import outbox
+from .clients.sms import receipt_code_is_permanent
 from .clients.sms.base import Outgoing, SmsFailure
-from .clients.sms.twilio import is_permanent_code
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +38,31 @@ def record_send(
     failure: SmsFailure | None = None,
     rules: PanelRules,
     now: datetime,
+    provider: str | None = None,
+    wait_until: datetime | None = None,
 ) -> OutboxStatus | None:
-    """Store the outcome of one send if the claim still stands; the caller commits.
+    """Store the outcome of one send through ``provider`` if the claim still stands; the
+    caller commits. ``wait_until``: when a provider may take a waiting text again.
 
     Returns the message's new status, or None when the claim had been lost.
     """
     message = outbox.held_claim(session=session, outgoing=outgoing)
     if message is None:
         return None
+    if provider is not None:
+        message.provider = provider
     if failure is None:
-        outbox.mark_sent(message=message, provider_ref=provider_ref, now=now)
-    elif failure.permanent:
+        outbox.mark_sent(message=message, provider_ref=provider_ref, now=now, provider=provider)
+    elif failure.fault == SmsFault.NUMBER:
         number_failed(
             session=session, message=message, error=failure.describe(), rules=rules, now=now
         )
+    elif failure.fault == SmsFault.ACCOUNT:
+        outbox.wait(message=message, error=failure.describe(), until=wait_until or now, now=now)
     else:
+        if failure.fault == SmsFault.UNKNOWN:
+            message.unconfirmed_provider = provider
+
         outbox.retry_or_give_up(
             message=message,
             error=failure.describe(),
@@ -101,12 +115,28 @@ def apply_receipt(
     error_code: str | None,
     rules: PanelRules,
     now: datetime,
+    provider: str | None = None,
+    message_id: int | None = None,
 ) -> ReceiptResult:
-    """Apply one delivery receipt idempotently; the caller commits."""
+    """Apply one delivery receipt idempotently; the caller commits.
+
+    The message is found by the provider's id, or by ours (``message_id``: the OutId an
+    aliyun report carries) among the texts ``provider`` took.
+    """
     status = DeliveryStatus(status)
-    message = session.exec(
-        select(OutboxMessage).where(OutboxMessage.provider_ref == provider_ref).with_for_update()
-    ).first()
+    message = None
+    if provider_ref:
+        message = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.provider_ref == provider_ref)
+            .with_for_update()
+        ).first()
+    if message is None and message_id is not None:
+        message = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.provider == provider)
+            .with_for_update()
+        ).first()
     if message is None:
         return ReceiptResult(found=False, applied=False)
     if not outbox.advance_provider_status(message, status):
@@ -118,7 +148,7 @@ def apply_receipt(
             message.delivered_at = now
     elif status in FINAL_FAILURES and message.status == OutboxStatus.SENT:
         error = f"{error_code}: delivery {status}" if error_code else f"delivery {status}"
-        if is_permanent_code(error_code):
+        if receipt_code_is_permanent(message.provider, error_code):
             number_failed(session=session, message=message, error=error, rules=rules, now=now)
         else:
             outbox.retry_or_give_up(

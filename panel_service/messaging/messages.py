@@ -1,26 +1,35 @@
 """The text of every SMS, in one place, and how many segments a text costs.
 
-Each kind's template lives in ``TEMPLATES``; ``render`` fills it in. The signature
-(``PANEL_SMS_SIGNATURE``, e.g. 【12345热线】) is prefixed to every message, as mainland
-carriers require. Chinese text is sent as UCS-2: 70 characters fit one segment, 67 per
-segment once a text is split; ``tests/test_messages.py`` keeps every template within 2.
+A text is a *kind* and its *parameters*: ``ref`` (the appeal's reference), ``deadline``
+(as people read it, ``9月27日（周六）18:00``) and, for invitations and reminders, ``token``
+(the link's credential). ``TEMPLATES`` holds each kind's wording with ``${name}``
+variables and the link written ``{link}``: ``registered_template`` fills in the service's
+own domain (``PANEL_PUBLIC_BASE_URL/v/${token}``), which is the exact text to register
+with a mainland provider, whose templates must name the link's domain in their fixed
+part; ``render`` fills in everything, for the backends that write the text themselves
+(console, file, Twilio). The signature (``PANEL_SMS_SIGNATURE``, e.g. 【12345热线】) is
+prefixed to every message, as mainland carriers require. Chinese text is sent as UCS-2:
+70 characters fit one segment, 67 per segment once a text is split;
+``tests/messaging/test_messages.py`` keeps every text within 2.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from ..enums import MessageKind
+from ..timeutil import deadline_text
 
 TEMPLATES: dict[MessageKind, str] = {
-    MessageKind.INVITATION: "您已被抽选评议申诉{ref},请于{deadline}前投票:{url}",
-    MessageKind.REMINDER: "提醒:申诉{ref}的评议将于{deadline}截止,您尚未投票:{url}",
-    MessageKind.REPLACEMENT_INVITATION: "您已被递补评议申诉{ref},请于{deadline}前投票:{url}",
-    MessageKind.WITHDRAWN_NOTICE: "申诉{ref}已撤回,无需评议,原链接已失效。感谢支持!",
+    MessageKind.INVITATION: "您已被抽选评议申诉${ref},请于${deadline}前投票:{link}",
+    MessageKind.REMINDER: "提醒:申诉${ref}评议将于${deadline}截止,您尚未投票:{link}",
+    MessageKind.REPLACEMENT_INVITATION: "您已被递补评议申诉${ref},请于${deadline}前投票:{link}",
+    MessageKind.WITHDRAWN_NOTICE: "申诉${ref}已撤回,无需评议,原链接已失效。感谢支持!",
 }
+_VARIABLE = re.compile(r"\$\{(\w+)\}")
 
 # GSM 03.38: the basic set costs one septet a character, the extension set two.
 GSM7_BASIC = set(
@@ -49,21 +58,45 @@ def count_segments(text: str) -> Segments:
     return Segments(encoding, units, max(count, 1))
 
 
-def format_deadline(deadline: datetime, tz_name: str) -> str:
-    """A deadline as panelists read it: local month, day and minute, e.g. 9月27日10:00."""
-    local = deadline.astimezone(ZoneInfo(tz_name))
-    return f"{local.month}月{local.day}日{local:%H:%M}"
+def format_deadline(deadline: datetime) -> str:
+    """A deadline as panelists read it: ``9月27日（周六）18:00`` in the service zone."""
+    return deadline_text(deadline)
 
 
-def render(
-    kind: MessageKind,
-    *,
-    signature: str,
-    reference: str,
-    deadline: datetime | None = None,
-    url: str = "",
-    tz_name: str = "Asia/Shanghai",
-) -> str:
+def parameters(
+    kind: MessageKind, *, reference: str, deadline: datetime | None = None, token: str = ""
+) -> dict[str, str]:
+    """The variables of one text of this kind (only those its template uses)."""
+    values = {
+        "ref": reference,
+        "deadline": format_deadline(deadline) if deadline is not None else "",
+        "token": token,
+    }
+    return {name: values[name] for name in variables(kind)}
+
+
+def variables(kind: MessageKind) -> list[str]:
+    """The names of the kind's variables, in the order they appear."""
+    return _VARIABLE.findall(registered_template(kind, "https://x"))
+
+
+def registered_template(kind: MessageKind, base_url: str) -> str:
+    """The template to register with a provider: fixed text, this domain, ``${...}``."""
+    return TEMPLATES[MessageKind(kind)].replace("{link}", f"{base_url.rstrip('/')}/v/${{token}}")
+
+
+def render(kind: MessageKind, *, signature: str, params: dict[str, str], base_url: str) -> str:
     """The full text of one SMS of this kind, signature first."""
-    when = format_deadline(deadline, tz_name) if deadline is not None else ""
-    return signature + TEMPLATES[kind].format(ref=reference, deadline=when, url=url)
+    template = registered_template(kind, base_url)
+    return signature + _VARIABLE.sub(lambda m: params[m.group(1)], template)
+
+
+# The longest value each variable takes: a reference, a deadline (a two-digit month and
+# day), a link token (36-39 characters; see access/links.py).
+LONGEST = {"ref": "AP-2099-999999", "deadline": "12月31日（周三）18:00", "token": "x" * 39}
+
+
+def longest_text(kind: MessageKind, *, signature: str, base_url: str) -> str:
+    """The longest text of this kind the service sends: every variable at its longest."""
+    params = {name: LONGEST[name] for name in variables(kind)}
+    return render(kind, signature=signature, params=params, base_url=base_url)

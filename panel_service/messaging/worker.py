@@ -4,6 +4,7 @@ No database transaction is open while a provider is called: the claim is committ
 first, then, message by message, the claim is renewed in a short transaction (and the
 message skipped if the claim was lost), the send happens, and the result is written in
 another short transaction. Several workers may run against PostgreSQL; on SQLite run one.
+The SMS path itself (providers, failover, look-ups, polling) is in ``sending``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from ..enums import OutboxStatus
 from ..panel import deadlines
 from ..record.keeping import RecordSettings
 from ..rules import PanelRules
-from . import delivery, keeper, outbox, webhooks
-from .clients.sms.base import Outgoing, SmsBackend, SmsFailure
+from . import keeper, outbox, providers, webhooks
+from .clients.sms.base import SmsBackend
+from .sending import SmsSending
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +43,15 @@ class Report:
 
 
 @dataclass
-class Worker:
+class Worker(SmsSending):
     engine: sa.Engine
-    backend: SmsBackend
     settings: outbox.SmsSettings
     rules: PanelRules
+    # The SMS providers in the order they are tried (``backend`` alone: just that one).
+    backend: SmsBackend | None = None
+    backends: dict[str, SmsBackend] = field(default_factory=dict)
+    policy: providers.Policy = field(default_factory=providers.Policy)
+    receipt_poll_after: timedelta = timedelta(minutes=15)
     batch: int = 20
     lease: timedelta = outbox.LEASE
     # Called with the claimed messages (SMS or webhooks) after the claim is committed and
@@ -61,6 +67,10 @@ class Worker:
     record: RecordSettings = field(default_factory=RecordSettings)
 
     def __post_init__(self) -> None:
+        if self.backend is not None:
+            self.backends = {self.backend.name: self.backend, **self.backends}
+        if not self.backends:
+            raise ValueError("a worker needs at least one SMS backend")
         # A claim is renewed before each send and must outlast the call it covers, or a
         # peer could take the row and send it again while the provider is still answering.
         calls = {"SMS provider": self.provider_timeout}
@@ -153,7 +163,9 @@ class Worker:
                 )
                 report.counts["claims lost"] += 1
 
-    def _record(self, outgoing, report: Report, record, *, accepted_as, provider_ref, error):
+    def _record(
+        self, outgoing, report: Report, record, *, accepted_as, provider_ref, error, provider=None
+    ):
         """Run ``record(session)`` in its own transaction and commit; if it raises, roll it
         back and keep the error on the row instead, so one message cannot stop the worker.
 
@@ -177,6 +189,7 @@ class Worker:
                     error=f"{error}; {fault}" if error else fault,
                     accepted_as=accepted_as,
                     provider_ref=provider_ref,
+                    provider=provider,
                     max_attempts=self.rules.sms_max_attempts,
                     now=timeutil.now(),
                 )
@@ -186,44 +199,6 @@ class Worker:
             # Most likely the database itself; the claim expires and the row is due again.
             log.exception("keeping the error on an outbox message failed", extra=ids)
             return None
-
-    def send_due(self, report: Report) -> None:
-        """Claim and send due messages batch by batch until none is due."""
-        for outgoing in self._held(outbox.claim, self.settings, report):
-            status = self._send_one(outgoing, report)
-            report.counts[str(status) if status else "claims lost"] += 1
-
-    def _send_one(self, outgoing: Outgoing, report: Report):
-        provider_ref, failure = None, None
-        try:
-            provider_ref = self.backend.send(outgoing)
-        except SmsFailure as exc:
-            failure = exc
-        except Exception as exc:  # a backend bug must not kill the worker; retry later
-            log.exception("SMS backend raised", extra={"message_id": outgoing.message_id})
-            failure = SmsFailure(f"unexpected {type(exc).__name__}", permanent=False)
-        status = self._record(
-            outgoing,
-            report,
-            lambda session: delivery.record_send(
-                session=session,
-                outgoing=outgoing,
-                provider_ref=provider_ref,
-                failure=failure,
-                rules=self.rules,
-                now=timeutil.now(),
-            ),
-            accepted_as=OutboxStatus.SENT if failure is None else None,
-            provider_ref=provider_ref,
-            error=failure.describe() if failure else None,
-        )
-        log.info(
-            "outbox message %s: %s",
-            outgoing.kind,
-            status,
-            extra={"message_id": outgoing.message_id, "attempt": outgoing.attempt},
-        )
-        return status
 
     def send_webhooks(self, report: Report) -> None:
         """Claim and POST due outcome webhooks, batch by batch, like SMS."""
@@ -259,7 +234,9 @@ class Worker:
     def run_once(self) -> Report:
         """One pass: the deadline sweep, then everything due (for cron and tests)."""
         report = Report()
-        for stage in (self.keep_record, self.sweep, self.send_due, self.send_webhooks):
+        for stage in (
+            self.keep_record, self.sweep, self.send_due, self.send_webhooks, self.poll_receipts
+        ):
             try:
                 stage(report)
             except sa.exc.OperationalError:
@@ -287,16 +264,20 @@ class Worker:
 
 def build_worker(config, *, engine: sa.Engine, **overrides) -> Worker:
     """A worker configured from ``config`` (a ``Config``)."""
-    from .clients.sms import make_backend
+    from .clients.sms import make_backends
 
     values = dict(
         engine=engine,
-        backend=make_backend(config),
+        backends=make_backends(config),
         settings=outbox.SmsSettings.from_config(config),
         rules=PanelRules.from_config(config),
         webhook=webhooks.WebhookSettings.from_config(config),
-        provider_timeout=config.TWILIO_TIMEOUT if config.SMS_BACKEND == "twilio" else None,
+        provider_timeout=config.sms_timeout,
+        policy=providers.Policy.from_config(config),
+        receipt_poll_after=timedelta(seconds=config.ALIYUN_POLL_AFTER),
         record=RecordSettings.from_config(config),
     )
+    if "backend" in overrides:  # one given backend replaces the configured providers
+        values.pop("backends")
     values.update(overrides)
     return Worker(**values)

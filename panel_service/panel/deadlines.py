@@ -42,10 +42,10 @@ def _reminded(assignment_id: int):
 
 
 def queue_reminders(*, session: Session, rules: PanelRules, now: datetime) -> list[Assignment]:
-    """Queue one reminder to every non-voter whose deadline is within the reminder lead."""
+    """Queue one reminder to every non-voter whose reminder time has come (panel/windows.py)."""
     candidates = session.exec(
         _pending_on_open_appeals()
-        .where(Assignment.deadline > now, Assignment.deadline <= now + rules.reminder_lead)
+        .where(Assignment.deadline > now, col(Assignment.remind_at) <= now)
         .order_by(Assignment.appeal_id, Assignment.id)
     ).all()
     reminded = []

@@ -3,8 +3,9 @@
 
 Audiences: ``main`` (landing page, health), ``auth`` (sign-in), ``panelist`` (the SMS link
 pages), ``public`` (the public record: anyone may check the panel), ``receipts`` (the SMS
-provider's delivery reports), ``staff``, ``department``,
-``admin`` and ``api``. Views import the domain and the helpers beside them (``common``,
+provider's delivery reports), ``staff``, ``department``, ``admin`` and ``api``;
+``aliyun_receipts`` (Alibaba Cloud's reports, a secret in the URL). Views import the domain
+and the helpers beside them (``common``,
 ``wording``, ``forms``, ``appeal_form``, ``appeal_pages``); the domain never imports a view.
 """
 
@@ -22,12 +23,13 @@ from . import (
     panelist,
     public,
     receipts,
+    receipts_aliyun,
     security,
     staff,
     template_helpers,
 )
 
-CSRF_EXEMPT = {"panelist", "receipts", "api"}
+CSRF_EXEMPT = {"panelist", "receipts", "aliyun_receipts", "api"}
 
 
 def register(app) -> None:
@@ -42,6 +44,7 @@ def register(app) -> None:
     guards.register(app, panelist.bp, guards.public)
     guards.register(app, public.bp, guards.public)
     guards.register(app, receipts.bp, guards.public)
+    guards.register(app, receipts_aliyun.bp, receipts_aliyun.require_receipt_secret)
     guards.register(app, staff.bp, staff_or_admin)
     guards.register(app, department.bp, guards.require_roles(Role.DEPARTMENT))
     guards.register(app, admin.bp, guards.require_roles(Role.ADMIN))

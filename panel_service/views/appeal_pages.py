@@ -22,6 +22,18 @@ def when(value: datetime | None) -> str:
     return "" if local is None else local.strftime("%Y-%m-%d %H:%M")
 
 
+def deadline(value: datetime | None) -> str:
+    """A deadline as every screen shows it: Beijing time with the weekday, in the page's
+    language, e.g. 12月4日（周五）18:00; the year only when it is not this one."""
+    if value is None:
+        return ""
+    from flask_babel import get_locale
+
+    lang = "en" if str(get_locale() or "zh").startswith("en") else "zh"
+    year = timeutil.local_date(value).year != timeutil.local_today().year
+    return timeutil.deadline_text(value, lang=lang, year=year)
+
+
 def _day(value: str) -> date | None:
     """A typed local day, or None when blank or not a date (bad filters are ignored)."""
     try:

@@ -7,7 +7,8 @@ from ..appeals.listing import count_with_status
 from ..db import get_session
 from ..enums import AppealStatus
 from ..membership.panelists import count_active
-from ..readiness import readiness
+from ..readiness import readiness, warnings
+from ..rules import QuietHours
 
 bp = Blueprint("main", __name__)
 
@@ -29,10 +30,16 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Answer whether this instance can serve: database, migrations, outbox backlog."""
+    """Answer whether this instance can serve: database, migrations, outbox backlog; and
+    report the SMS providers' health and the calendar's coverage."""
+    config = current_app.config["PANEL_CONFIG"]
     ready, checks = readiness(
         session=get_session(),
         now=timeutil.now(),
         max_backlog=current_app.config["PANEL_READY_MAX_OUTBOX_BACKLOG"],
+        sms_providers=config.sms_backends,
+        quiet_hours=QuietHours.parse(config.SMS_QUIET_HOURS),
     )
-    return jsonify(status="ready" if ready else "not_ready", checks=checks), 200 if ready else 503
+    body = {"status": "ready" if ready else "not_ready", "checks": checks}
+    body["warnings"] = warnings(checks)
+    return jsonify(body), 200 if ready else 503

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 
 from .. import timeutil
 from .admin.forms import CATEGORY_LABELS
-from .appeal_pages import when
+from .appeal_pages import deadline, when
 from .wording import chain_problem, reason
 
 
@@ -26,6 +26,7 @@ def category_label(category) -> str:
 
 def init_app(app) -> None:
     app.add_template_global(when, "when")
+    app.add_template_global(deadline, "deadline")
     app.add_template_filter(localtime, "localtime")
     app.add_template_global(category_label, "category_label")
     app.add_template_filter(reason, "reason")

@@ -13,7 +13,7 @@ from panel_service import timeutil
 from panel_service.access import links
 from panel_service.config import Config
 from panel_service.enums import MessageKind
-from panel_service.messaging.messages import count_segments, render
+from panel_service.messaging.messages import count_segments, parameters, render
 from panel_service.models import Assignment
 from panel_service.panel.draw import new_nonce
 
@@ -51,13 +51,13 @@ def test_link_and_invitation_fit_two_sms_segments(assignment, appeal):
     url = links.link_url(BASE_URL_30, token)
     assert url == f"{BASE_URL_30.rstrip('/')}/v/{token}"
     assert len(url) <= 72
-    text = render(
-        MessageKind.INVITATION,
-        signature="【12345热线】",
-        reference=appeal.reference,
-        deadline=appeal.deadline,
-        url=url,
-    )
+    params = parameters(
+        MessageKind.INVITATION, reference=appeal.reference, deadline=appeal.deadline,
+        token=token,
+    )  # fmt: skip
+    text = render(MessageKind.INVITATION, signature="【12345热线】", params=params,
+                  base_url=BASE_URL_30)  # fmt: skip
+    assert text.endswith(url)
     segments = count_segments(text)
     assert segments.encoding == "UCS-2"
     assert segments.units <= 134

@@ -85,8 +85,12 @@ def test_claim_renders_a_working_link_and_locks_the_row(session, appeal, sms_set
     )
     seat = session.get(Assignment, row.assignment_id)
     assert first.to == session.get(Panelist, seat.panelist_id).mobile == row.recipient
-    assert first.body.startswith("【12345热线】") and appeal.reference in first.body
-    token = first.body.rsplit("/v/", 1)[1]
+    # Kind and parameters, not a finished body: each backend writes or templates the text.
+    assert first.kind == "invitation" and set(first.params) == {"ref", "deadline", "token"}
+    assert first.params["ref"] == appeal.reference and "（周" in first.params["deadline"]
+    assert first.text("【12345热线】").startswith("【12345热线】")
+    token = first.params["token"]
+    assert first.text("").endswith(f"https://panel.example.cn/v/{token}")
     found, current = links.resolve(
         session=session, token=token, secret_keys=sms_settings.secret_keys
     )
@@ -138,7 +142,7 @@ def test_a_withdrawal_after_the_invitations_notifies_those_invited(
     session.commit()
     notices = outbox.claim(session=session, settings=sms_settings, now=now, limit=50)
     assert [o.kind for o in notices] == [MessageKind.WITHDRAWN_NOTICE] * 5
-    assert all("/v/" not in o.body for o in notices)
+    assert all("token" not in o.params and "/v/" not in o.text("") for o in notices)
 
 
 @pytest.mark.parametrize(
@@ -176,18 +180,22 @@ def test_file_backend_appends_one_json_object_per_line(tmp_path, now):
 
     backend = FileBackend(tmp_path / "out" / "sms.jsonl")
     for n in (1, 2):
-        backend.send(Outgoing(n, 1, "invitation", "+8613800000001", "【12345热线】正文", "AP-1"))
+        backend.send(Outgoing(n, 1, "withdrawn_notice", "+8613800000001", {"ref": "AP-1"}, "AP-1"))
     lines = (tmp_path / "out" / "sms.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [
-        {"to": "+8613800000001", "body": "【12345热线】正文", "kind": "invitation",
-         "appeal": "AP-1", "sent_at": now.isoformat()}
+        {"to": "+8613800000001",
+         "body": "【12345热线】申诉AP-1已撤回,无需评议,原链接已失效。感谢支持!",
+         "kind": "withdrawn_notice", "appeal": "AP-1", "sent_at": now.isoformat()}
     ] * 2
 
 
 def test_console_backend_prints_the_message(capsys):
-    ConsoleBackend().send(Outgoing(1, 1, "reminder", "+8613800000001", "【12345热线】提醒", "AP-1"))
+    params = {"ref": "AP-1", "deadline": "9月27日（周六）18:00", "token": "tok"}
+    ConsoleBackend().send(Outgoing(1, 1, "reminder", "+8613800000001", params, "AP-1",
+                                   base_url="https://panel.example.cn"))  # fmt: skip
     out = capsys.readouterr().out
-    assert "reminder" in out and "【12345热线】提醒" in out
+    assert "reminder" in out and "【12345热线】提醒:申诉AP-1" in out
+    assert "9月27日（周六）18:00" in out and "https://panel.example.cn/v/tok" in out
 
 
 @pytest.mark.postgres

@@ -12,12 +12,17 @@ from urllib.parse import parse_qs
 import pytest
 
 from panel_service.config import Config
+from panel_service.enums import SmsFault
 from panel_service.messaging.clients.sms import Outgoing, SmsFailure, make_backend
 from panel_service.messaging.clients.sms.twilio import TwilioBackend
 
 SID = "AC" + "0" * 32
 TOKEN = "twilio-test-auth-token"
-MESSAGE = Outgoing(7, 1, "invitation", "+8613812345678", "【12345热线】您已被抽选评议", "AP-1")
+MESSAGE = Outgoing(
+    7, 1, "invitation", "+8613812345678",
+    {"ref": "AP-1", "deadline": "9月27日（周六）18:00", "token": "tok"}, "AP-1",
+    base_url="https://panel.example.cn",
+)  # fmt: skip
 CALLBACK = "https://panel.example.cn/sms/status"
 
 
@@ -85,7 +90,7 @@ def test_a_message_is_created_with_sender_callback_and_basic_auth(fake_api):
     [request] = fake_api.requests
     assert request["path"] == f"/2010-04-01/Accounts/{SID}/Messages.json"
     assert request["form"] == {
-        "To": "+8613812345678", "From": "+15005550006", "Body": MESSAGE.body,
+        "To": "+8613812345678", "From": "+15005550006", "Body": MESSAGE.text("【12345热线】"),
         "StatusCallback": CALLBACK,
     }
     auth = request["headers"]["Authorization"]
@@ -166,3 +171,19 @@ def test_worker_sends_through_twilio_and_stores_the_sid(fake_api, session, appea
     assert [m.provider_ref for m in stored] == [f"SM{n:032d}" for n in range(5)]
     assert {m.status for m in stored} == {OutboxStatus.SENT}
     assert [r["form"]["To"] for r in fake_api.requests] == [m.recipient for m in stored]
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "fault"),
+    [(401, 20003, SmsFault.ACCOUNT), (400, 21606, SmsFault.ACCOUNT),
+     (429, 20429, SmsFault.THROTTLED), (500, None, SmsFault.TRANSIENT),
+     (400, 21211, SmsFault.NUMBER)],
+)  # fmt: skip
+def test_twilio_answers_map_to_the_same_faults_as_the_mainland_provider(
+    fake_api, status, code, fault
+):
+    payload = {"status": status, "message": "nope", **({"code": code} if code else {})}
+    fake_api.answer(status, payload)
+    with pytest.raises(SmsFailure) as raised:
+        backend(fake_api).send(MESSAGE)
+    assert raised.value.fault == fault

@@ -67,16 +67,22 @@ def test_reminders_go_to_non_voters_a_day_before_the_deadline(
     worker.run_once()  # a second pass reminds nobody twice
     reminders = [m for m in sent_sms() if m["kind"] == "reminder"]
     assert len(reminders) == 4
-    assert all("9月27日10:00" in m["body"] and "/v/" in m["body"] for m in reminders)
+    assert all("9月27日（周六）10:00" in m["body"] and "/v/" in m["body"] for m in reminders)
     fresh(session)
     assert voter.id not in {m.assignment_id for m in sms(session, MessageKind.REMINDER)}
 
 
-def test_the_reminder_lead_is_configurable(session, appeal, rules, now):
-    at(now + timedelta(hours=47))  # 25 h before the deadline
-    assert deadlines.queue_reminders(session=session, rules=rules, now=timeutil.now()) == []
+def test_the_reminder_lead_is_configurable(session, department, pool, rules, now):
     early = replace(rules, reminder_hours=30)
-    assert len(deadlines.queue_reminders(session=session, rules=early, now=timeutil.now())) == 5
+    for seat_rules in (rules, early):  # the reminder time is fixed when the seat is taken
+        create_appeal(
+            session=session, data=factories.appeal_input(department=department.code),
+            submitted_by="staff:test", rules=seat_rules, now=now,
+        )
+    session.commit()
+    at(now + timedelta(hours=47))  # 25 h before the deadlines
+    reminded = deadlines.queue_reminders(session=session, rules=rules, now=timeutil.now())
+    assert len(reminded) == 5 and {s.remind_at for s in reminded} == {now + timedelta(hours=42)}
 
 
 def test_non_responders_are_replaced_at_the_deadline_with_a_fresh_one(

@@ -35,7 +35,9 @@ def test_submitting_an_appeal_draws_its_panel(api, session, pool):
     body = response.json
     assert body["reference"].startswith("AP-2025-")
     assert body["status"] == "open" and body["decision"] is None
-    assert body["deadline"] == "2025-09-27T02:00:00Z"
+    # Wednesday 24 September 2025, 10:00: the 3rd working day after is Sunday the 28th, a
+    # working day in lieu of National Day; 18:00 Beijing.
+    assert body["deadline"] == "2025-09-28T10:00:00Z"
     assert response.headers["Location"] == f"/api/v1/appeals/{body['reference']}"
     session.rollback()
     appeal = session.exec(select(Appeal)).one()

@@ -29,6 +29,7 @@ EXPECTED = {
     "panelist": {**dict.fromkeys(IDENTITIES, "notfound"), "panelist_link": "found"},
     "receipts": dict.fromkeys(IDENTITIES, "forbidden"),
     "public": dict.fromkeys(IDENTITIES, "ok"),  # the public record: everyone, no sign-in
+    "aliyun_receipts": dict.fromkeys(IDENTITIES, "notfound"),  # no secret in the URL
     "staff": {**PAGES, "staff": "ok", "department": "forbidden", "admin": "ok"},
     "department": {**PAGES, "staff": "forbidden", "department": "ok", "admin": "forbidden"},
     "admin": {**PAGES, "staff": "forbidden", "department": "forbidden", "admin": "ok"},

@@ -134,7 +134,7 @@ def test_a_panelist_votes_on_a_phone(live_server, browser, session, appeal, make
     assert page.get_by_role("heading", name=f"申诉 {appeal.reference}").is_visible()
     body = page.inner_text("main")
     assert "139****1234" in body and "13907151234" not in body
-    assert "2025-09-27 10:00（北京时间）" in body
+    assert "9月27日（周六）10:00（北京时间）" in body  # as the SMS wrote it
     assert "保密提示" in body
     violations = check_accessibility(page, "vote form")
     check_layout(page, "vote form")

@@ -79,7 +79,8 @@ def test_page_shows_the_appeal_with_numbers_masked(session, appeal, pledged):
     assert "已按时办结并恢复照明" in page
     assert "《城市照明管理规定》第二十一条" in page
     assert "<dd>3</dd>" in page  # repeat calls
-    assert "2025-09-27 10:00（北京时间）" in page  # 02:00 UTC + 72 h, in Asia/Shanghai
+    # 02:00 UTC + 72 h, in Asia/Shanghai, written as the SMS wrote it.
+    assert "9月27日（周六）10:00（北京时间）" in page
     assert "保密提示" in page
     assert "139****1234" in page and "13907151234" not in page
     assert "13907151234" in fresh(session, Appeal, appeal.id).citizen_request

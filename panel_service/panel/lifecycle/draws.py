@@ -20,6 +20,7 @@ from ...record import audit, epochs
 from ...rules import PanelRules
 from ..draw import NotEnoughPanelists, next_substitute, select_panel
 from ..seating import SEAT_STATES, eligible_panelists, ineligibility, is_government
+from ..windows import seat_window
 from .locks import SYSTEM, lock_appeal, new_seat
 
 
@@ -86,10 +87,8 @@ def _draw(session, appeal, rules, now, beacon):
     appeal.draw_position = selection.position
     if beacon:
         appeal.beacon_round, appeal.beacon_randomness = beacon
-    seats = [
-        new_seat(appeal, pid, round_=0, deadline=appeal.deadline, now=now)
-        for pid in selection.picked
-    ]
+    window = _window(session, appeal, rules, now)
+    seats = [new_seat(appeal, pid, round_=0, window=window, now=now) for pid in selection.picked]
     return seats, {
         "seed_source": str(SeedSource.EPOCH),
         "epoch": epoch.day.isoformat(),
@@ -102,6 +101,14 @@ def _draw(session, appeal, rules, now, beacon):
         "skipped": [[pid, str(why)] for pid, why in selection.skipped],
         "position": selection.position,
     }
+
+
+def _window(session: Session, appeal: Appeal, rules: PanelRules, now: datetime):
+    """The first panel's window, counted from now (panel/windows.py); the appeal's deadline
+    is at least its seats'."""
+    window = seat_window(session=session, rules=rules, now=now)
+    appeal.deadline = max(appeal.deadline, window.deadline)
+    return window
 
 
 def _first(session: Session, appeal: Appeal) -> Appeal:
@@ -145,7 +152,8 @@ def _continue(session, appeal, predecessor, rules, now):
             kept.append(pid)
         else:
             dropped.append([pid, str(reason or PassOver.QUOTA)])
-    seats = [new_seat(appeal, pid, round_=0, deadline=appeal.deadline, now=now) for pid in kept]
+    window = _window(session, appeal, rules, now)
+    seats = [new_seat(appeal, pid, round_=0, window=window, now=now) for pid in kept]
     start, skipped, picked = appeal.draw_position, [], []
     while len(seats) < rules.panel_size:
         walk = next_substitute(session=session, appeal=appeal, seats=seats, rules=rules, now=now)
@@ -153,8 +161,7 @@ def _continue(session, appeal, predecessor, rules, now):
         appeal.draw_position = walk.end
         if walk.substitute is None:
             raise NotEnoughPanelists(len(seats), rules.panel_size)
-        seats.append(new_seat(appeal, walk.substitute.id, round_=0, deadline=appeal.deadline,
-                              now=now))  # fmt: skip
+        seats.append(new_seat(appeal, walk.substitute.id, round_=0, window=window, now=now))
         picked.append(walk.substitute.id)
     return seats, {
         "seed_source": str(SeedSource.PREDECESSOR),

@@ -14,6 +14,7 @@ from ...record import audit
 from ...refusals import Refused
 from ..draw import new_nonce
 from ..seating import refusal
+from ..windows import Window
 
 SYSTEM = "system"
 LIVE = (AppealStatus.OPEN, AppealStatus.STALLED)  # appeals whose seats may still change
@@ -73,13 +74,15 @@ def actor_of(seat: Assignment) -> str:
     return f"panelist:{seat.panelist_id}"
 
 
-def new_seat(appeal: Appeal, panelist_id: int, *, round_: int, deadline, now) -> Assignment:
+def new_seat(appeal: Appeal, panelist_id: int, *, round_: int, window: Window, now) -> Assignment:
+    """A pending seat with its own deadline and reminder time (panel/windows.py)."""
     return Assignment(
         appeal_id=appeal.id,
         panelist_id=panelist_id,
         draw_round=round_,
         link_nonce=new_nonce(),
-        deadline=deadline,
+        deadline=window.deadline,
+        remind_at=window.remind_at,
         created_at=now,
     )
 

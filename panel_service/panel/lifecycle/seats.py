@@ -25,6 +25,7 @@ from ...refusals import Refused
 from ...rules import PanelRules
 from ..draw import next_substitute
 from ..seating import SEAT_STATES, holder_problem, is_government
+from ..windows import seat_window
 from .locks import (
     LIVE,
     SYSTEM,
@@ -124,9 +125,10 @@ def _vacate(
         stall(session, locked, StallReason.NO_SUBSTITUTE, now=now, walk=step)
         return SeatChange(seat, "stalled")
     round_ = max(s.draw_round for s in locked.seats) + 1
-    deadline = max(appeal.deadline, now + rules.voting_window)
-    substitute = new_seat(appeal, walk.substitute.id, round_=round_, deadline=deadline, now=now)
-    appeal.deadline = deadline
+    # A substitute gets a window of their own, and at least the panel's current deadline.
+    own = seat_window(session=session, rules=rules, now=now, at_least=appeal.deadline)
+    substitute = new_seat(appeal, walk.substitute.id, round_=round_, window=own, now=now)
+    appeal.deadline = own.deadline
     session.add(substitute)
     session.flush()
     locked.seats.append(substitute)

@@ -9,8 +9,30 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import audit, delivery, fairness, health, home, roster, rotation, stats, users
+from ... import timeutil
+from ...db import get_session
+from ...panel import workdays
+from . import (
+    audit,
+    calendar,
+    delivery,
+    fairness,
+    health,
+    home,
+    roster,
+    rotation,
+    stats,
+    users,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-for page_group in (home, users, roster, rotation, health, stats, fairness, audit, delivery):
+for page_group in (
+    home, users, roster, rotation, health, stats, fairness, audit, delivery, calendar,
+):  # fmt: skip
     bp.register_blueprint(page_group.bp)
+
+
+@bp.context_processor
+def calendar_coverage():
+    """Every admin page says when deadlines are counted without the official calendar."""
+    return {"calendar_coverage": workdays.coverage(session=get_session(), now=timeutil.now())}

@@ -47,3 +47,17 @@ class ConfirmImportForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A bare form: just the CSRF token, for buttons that change state."""
+
+
+class CalendarOverrideForm(FlaskForm):
+    """One day set as a working day or a holiday, beating the official calendar."""
+
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    workday = SelectField(
+        _l("This day is"),
+        choices=[
+            SelectChoice("holiday", _l("a holiday")),
+            SelectChoice("workday", _l("a working day")),
+        ],
+    )
+    note = StringField(_l("Note (e.g. the State Council notice)"), validators=[Length(max=200)])

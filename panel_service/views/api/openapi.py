@@ -53,6 +53,15 @@ _APPEAL = {
         },
         "submitted_at": _TIME,
         "deadline": _TIME,
+        "deadline_local": {
+            "type": "string", "format": "date-time",
+            "description": "the same instant in the service zone (Beijing time)",
+            "examples": ["2025-12-04T18:00:00+08:00"],
+        },
+        "deadline_text": {
+            "type": "string", "description": "the deadline as panelists read it",
+            "examples": ["12月4日（周五）18:00"],
+        },
         "decided_at": _TIME,
         "withdrawn_reason": {"type": ["string", "null"]},
     },

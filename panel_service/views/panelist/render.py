@@ -12,6 +12,7 @@ from ...db import get_session
 from ...panel.lifecycle import OPINION_MAX, OPINION_MIN
 from ...record import seals
 from ...record.public import code
+from ..appeal_pages import deadline
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -35,6 +36,11 @@ def when(value) -> str:
     return _("%(time)s (Beijing time)", time=local.strftime("%Y-%m-%d %H:%M"))
 
 
+def seat_deadline(value) -> str:
+    """A seat's deadline as its SMS said it, e.g. 9月27日（周六）18:00（北京时间）."""
+    return _("%(time)s (Beijing time)", time=deadline(value))
+
+
 def lang_args() -> dict:
     lang = request.args.get("lang")
     return {"lang": lang} if lang else {}
@@ -46,6 +52,7 @@ def helpers() -> dict:
         "seal_short": seals.short,
         "public_code": code,
         "when": when,
+        "deadline": seat_deadline,
         "lang_args": lang_args(),
         "locale": str(get_locale() or "zh"),
         "opinion_limits": (OPINION_MIN, OPINION_MAX),

@@ -11,12 +11,14 @@ from .base import Outgoing
 class ConsoleBackend:
     name = "console"
 
-    def __init__(self, stream=None):
+    def __init__(self, stream=None, *, signature: str = "【12345热线】"):
         self.stream = stream
+        self.signature = signature
 
     def send(self, message: Outgoing) -> str | None:
         """Print the message as it would arrive on the phone."""
         stream = self.stream or sys.stdout
-        stream.write(f"--- SMS {message.kind} to {message.to} ({message.appeal})\n{message.body}\n")
+        heading = f"--- SMS {message.kind} to {message.to} ({message.appeal})"
+        stream.write(f"{heading}\n{message.text(self.signature)}\n")
         stream.flush()
         return f"console-{uuid.uuid4().hex}"

@@ -14,15 +14,16 @@ from .base import Outgoing, SmsFailure
 class FileBackend:
     name = "file"
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, *, signature: str = "【12345热线】"):
         self.path = Path(path)
+        self.signature = signature
 
     def send(self, message: Outgoing) -> str | None:
         """Append ``to``, ``body``, ``kind``, ``appeal`` and ``sent_at`` as one JSON line."""
         line = json.dumps(
             {
                 "to": message.to,
-                "body": message.body,
+                "body": message.text(self.signature),
                 "kind": message.kind,
                 "appeal": message.appeal,
                 "sent_at": timeutil.now().isoformat(),

@@ -9,6 +9,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from ....enums import SmsFault
 from .base import Outgoing, SmsFailure
 
 # Twilio error codes that mean the number itself cannot take our messages: the panelist's
@@ -26,6 +27,9 @@ PERMANENT_NUMBER_CODES = {
     30006: "landline or unreachable carrier",
 }
 RATE_LIMITED = {20429}
+# Our account or sender, not the number: an operator fixes them; meanwhile the text waits
+# and goes through the next provider.
+ACCOUNT_CODES = {20003, 20005, 21606, 21608, 30002}
 
 # The client logs request bodies (numbers, links) at INFO; never let that reach our logs.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
@@ -52,6 +56,7 @@ class TwilioBackend:
         messaging_service_sid: str = "",
         timeout: float = 10,
         api_base_url: str | None = None,
+        signature: str = "【12345热线】",
     ):
         self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
         if api_base_url:
@@ -60,6 +65,7 @@ class TwilioBackend:
         self.status_callback = status_callback
         self.from_ = from_
         self.messaging_service_sid = messaging_service_sid
+        self.signature = signature
 
     @classmethod
     def from_config(cls, config) -> TwilioBackend:
@@ -70,6 +76,7 @@ class TwilioBackend:
             messaging_service_sid=config.TWILIO_MESSAGING_SERVICE_SID,
             timeout=config.TWILIO_TIMEOUT,
             status_callback=status_callback_url(config.PUBLIC_BASE_URL),
+            signature=config.SMS_SIGNATURE,
         )
 
     def send(self, message: Outgoing) -> str | None:
@@ -81,11 +88,16 @@ class TwilioBackend:
         )
         try:
             created = self.client.messages.create(
-                to=message.to, body=message.body, status_callback=self.status_callback, **sender
+                to=message.to,
+                body=message.text(self.signature),
+                status_callback=self.status_callback, **sender
             )
         except TwilioRestException as exc:
             raise _failure(exc) from exc
         except requests.RequestException as exc:
+            # A read timeout may hide a message Twilio took; it has no look-up by our id, so
+            # the text is retried as before (a possible duplicate). The aliyun backend asks
+            # the provider first (``lookup``).
             raise SmsFailure(f"network error: {type(exc).__name__}", permanent=False) from exc
         except TwilioException as exc:
             raise SmsFailure(f"twilio client error: {exc}", permanent=False) from exc
@@ -98,7 +110,9 @@ def _failure(exc: TwilioRestException) -> SmsFailure:
     if is_permanent_code(exc.code):
         return SmsFailure(PERMANENT_NUMBER_CODES[int(exc.code)], permanent=True, code=code)
     if exc.status == 429 or exc.code in RATE_LIMITED:
-        return SmsFailure("rate limited", permanent=False, code=code)
+        return SmsFailure("rate limited", code=code, fault=SmsFault.THROTTLED)
+    if exc.status == 401 or exc.code in ACCOUNT_CODES:
+        return SmsFailure(f"account fault: {exc.msg}"[:300], code=code, fault=SmsFault.ACCOUNT)
     # 5xx and everything else (e.g. a bad sender or credentials, fixed by an operator) is
     # retried with backoff until the attempts run out; only the number codes above condemn
     # a panelist's mobile.
