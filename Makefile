@@ -10,11 +10,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml setup.py
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Compiled catalogs are build output (not in git); compiling is quick, so always do it.
+# Compiled catalogs are build output (not in git): the package build and the app compile them;
+# compiling again here is quick and keeps `make test` honest after an edit of a .po file.
 install: $(STAMP)
 	$(BIN)/pybabel -q compile -d panel_service/translations
 

@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlmodel import Session, select
 
 from . import migrate, timeutil
+from .enums import Actor
 from .membership.roster import RosterInvalid, import_roster
 from .models import Appeal
 from .panel.replay import replay_draw
@@ -18,6 +20,7 @@ from .record import epochs
 from .record.audit import verify_chain
 from .rules import PanelRules
 from .seed import seed_demo
+from .views.wording import say
 
 panel = AppGroup("panel", help="Run the evaluation panel.")
 panelists = AppGroup("panelists", help="Manage panel membership.")
@@ -69,14 +72,17 @@ def import_command(file: Path) -> None:
     with _session() as session:
         try:
             result = import_roster(
-                session=session, raw=file.read_bytes(), actor="cli", now=timeutil.now()
+                session=session, raw=file.read_bytes(), actor=Actor.CLI, now=timeutil.now()
             )
         except RosterInvalid as exc:
             session.rollback()
-            for line, errors in sorted(exc.rows.items()):
-                detail = "; ".join(f"{field}: {msg}" for field, msg in errors.items())
-                click.echo(f"line {line}: {detail}", err=True)
-            raise click.ClickException(str(exc)) from None
+            with force_locale("en"):  # operators read English
+                for line, errors in sorted(exc.rows.items()):
+                    detail = "; ".join(f"{f}: {say(code, f)}" for f, code in errors.items())
+                    click.echo(f"line {line}: {detail}", err=True)
+                params = {k: ", ".join(v) if isinstance(v, list) else v
+                          for k, v in exc.params.items()}  # fmt: skip
+                raise click.ClickException(say(exc.code, **params)) from None
         session.commit()
     click.echo(f"{len(result.added)} panelists imported")
 
@@ -234,9 +240,9 @@ def user_create(
             user = create_user(session=session, data=data, now=timeutil.now())
         except UserInvalid as exc:
             session.rollback()
-            raise click.ClickException(
-                "; ".join(f"{field}: {msg}" for field, msg in exc.errors.items())
-            ) from None
+            with force_locale("en"):
+                problems = "; ".join(f"{f}: {say(code, f)}" for f, code in exc.errors.items())
+            raise click.ClickException(problems) from None
         session.commit()
     click.echo(f"user {user.username} created ({user.role})")
 

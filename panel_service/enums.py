@@ -112,6 +112,15 @@ class PassOver(StrEnum):
     DELETED = "deleted"
 
 
+class Verdict(StrEnum):
+    """What the fairness report's chi-square test says about a period's draws."""
+
+    TOO_FEW = "too_few"  # too few draws (or expected counts under 1) to judge
+    FAIR = "fair"
+    WATCH = "watch"  # p < 0.05: may be chance
+    UNFAIR = "unfair"  # p < 0.001
+
+
 class Refusal(StrEnum):
     """Why the domain refused an operation or a field; the views word it (zh and en)."""
 
@@ -148,6 +157,18 @@ class Refusal(StrEnum):
     UNKNOWN_CATEGORY = "unknown_category"
     NOT_A_DATE = "not_a_date"
     TERM_ENDS_BEFORE_START = "term_ends_before_start"
+    # Accounts.
+    USERNAME_FORMAT = "username_format"
+    USERNAME_TAKEN = "username_taken"
+    UNKNOWN_ROLE = "unknown_role"
+    DEPARTMENT_REQUIRED = "department_required"
+    NOT_A_DEPARTMENT_USER = "not_a_department_user"
+    PASSWORD_LENGTH = "password_length"
+    # A roster file.
+    NOT_UTF8_OR_GBK = "not_utf8_or_gbk"
+    MISSING_COLUMNS = "missing_columns"
+    ROWS_INVALID = "rows_invalid"
+    NO_ROWS = "no_rows"
 
 
 # Appeals in these states block a new appeal on the same work order: a decision is final,
@@ -192,6 +213,10 @@ class SmsFault(StrEnum):
     UNKNOWN = "unknown"  # no answer (a timeout): the provider may have taken it
 
 
+# Texts the provider has answered for: the denominator of the delivery and failure rates.
+FINISHED_SMS = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.FAILED)
+
+
 class DeliveryStatus(StrEnum):
     """Twilio's message statuses, as reported to the status callback."""
 
@@ -205,6 +230,36 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
     READ = "read"
     CANCELED = "canceled"
+
+
+class Actor(StrEnum):
+    """Who acted, as the audit trail names them: the service itself, or a kind of caller
+    followed by ``:`` and its id or name (``panelist:12``, ``api:hotline-platform``; people
+    who sign in are named by their ``Role``, ``staff:wang``)."""
+
+    SYSTEM = "system"  # the worker, the deadline sweep, a provider's receipt
+    PANELIST = "panelist"
+    API = "api"
+    CLI = "cli"  # an operator at the command line
+    SEED = "seed"  # the demo data of `make run`
+
+
+class MembershipChange(StrEnum):
+    """What a ``panelist.changed`` event did to a member."""
+
+    SUSPENDED = "suspended"
+    RETIRED = "retired"
+    ACTIVATED = "activated"
+    EDITED = "edited"
+
+
+class PoorResponse(StrEnum):
+    """Why rotation lists a member as a poor responder."""
+
+    NO_SHOWS = "no_shows"  # two or more seats lost for not voting by the deadline
+    LOW_RESPONSE = "low_response"  # answered fewer than half of the seats that asked
+    SLOW = "slow"  # median answer after more than 48 hours
+    RECUSALS = "recusals"  # three or more recusals
 
 
 class Role(StrEnum):

@@ -9,8 +9,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-LOCALES = ("zh", "en")
-DEFAULT_LOCALE = "zh"
+from . import catalogs
+from .catalogs import DEFAULT_LOCALE, LOCALES
+from .config import ConfigError
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -36,6 +37,11 @@ def init_app(app) -> None:
     )
     app.config.setdefault("RATELIMIT_ENABLED", app.config.get("PANEL_RATELIMIT_ENABLED", True))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    try:  # a checkout without compiled catalogs would serve every page in English
+        catalogs.ensure_compiled(production=app.config["PANEL_CONFIG"].is_production)
+    except RuntimeError as exc:
+        raise ConfigError(str(exc)) from None
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(catalogs.TRANSLATIONS))
     # A panelist may take a while over a 2,000-character opinion; an expired form token is
     # handled by showing the form again with what was typed, so the limit need not be tight.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 12 * 3600)

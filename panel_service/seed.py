@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 
 from .access.accounts import UserInput, create_user, find_user
 from .appeals.submission import AppealInput, create_appeal, live_appeal_for
-from .enums import AuditKind
+from .enums import Actor, AuditKind
 from .membership.panelists import PanelistInput, add_panelist
 from .models import Department, Panelist
 from .record import audit
@@ -78,7 +78,7 @@ def seed_demo(*, session: Session, rules: PanelRules, now: datetime) -> dict[str
             audit.record(
                 session=session,
                 kind=AuditKind.DEPARTMENT_ADDED,
-                actor="seed",
+                actor=Actor.SEED,
                 now=now,
                 data={"department": code},
             )
@@ -97,7 +97,7 @@ def seed_demo(*, session: Session, rules: PanelRules, now: datetime) -> dict[str
                     term_start=date(2025, 5, 29),
                     term_end=date(2028, 5, 28),
                 ),
-                actor="seed",
+                actor=Actor.SEED,
                 now=now,
             )
             created["panelists"] += 1

@@ -224,27 +224,6 @@ def appeal(session, pool, department, rules, now):
     return appeal
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _message_catalogs():
-    """Compile the translations when pytest runs without `make install` having done it."""
-    from pathlib import Path
-
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    root = Path(__file__).resolve().parent.parent / "panel_service" / "translations"
-    for po in root.glob("*/LC_MESSAGES/messages.po"):
-        mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            continue
-        with po.open("rb") as f:
-            catalog = read_po(f)
-        partial = mo.with_suffix(f".mo.{uuid.uuid4().hex[:8]}")
-        with partial.open("wb") as f:
-            write_mo(f, catalog)
-        partial.replace(mo)  # atomic, so parallel runs never read half a file
-
-
 @pytest.fixture
 def make_link(app):
     """Sign a panelist's link token for an assignment, as the invitation SMS carries it."""

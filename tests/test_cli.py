@@ -66,7 +66,7 @@ def test_import_reports_bad_lines_and_imports_nothing(runner, session, tmp_path)
     )
     result = run(runner, "panelists", "import", str(path))
     assert result.exit_code == 1
-    assert "line 3: mobile: not_a_phone_number" in result.output
+    assert "line 3: mobile: Not a valid phone number" in result.output
     assert "nothing was imported" in result.output and "Traceback" not in result.output
     assert session.exec(select(func.count()).select_from(Panelist)).one() == 0
 

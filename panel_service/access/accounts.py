@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..enums import Role
+from ..enums import Refusal, Role
 from ..models import Department, User
+from ..refusals import Invalid
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
@@ -19,12 +20,8 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-class UserInvalid(Exception):
-    """Field-by-field problems with a user's details."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class UserInvalid(Invalid):
+    """Field-by-field problems with a user's details (a ``Refusal`` code per field)."""
 
 
 @dataclass
@@ -50,30 +47,28 @@ def check_password(user: User | None, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
-def password_problem(password: str | None) -> str | None:
-    """Why the password is not acceptable, or None."""
-    if not password or len(password) < PASSWORD_MIN:
-        return f"must be at least {PASSWORD_MIN} characters"
-    if len(password) > PASSWORD_MAX:
-        return f"must be at most {PASSWORD_MAX} characters"
+def password_problem(password: str | None) -> Refusal | None:
+    """Why the password is not acceptable (PASSWORD_LENGTH), or None."""
+    if not password or not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        return Refusal.PASSWORD_LENGTH
     return None
 
 
 def _clean(*, session: Session, data: UserInput, creating: bool) -> tuple[dict, dict]:
-    errors: dict[str, str] = {}
+    errors: dict[str, Refusal] = {}
     values: dict = {}
     username = (data.username or "").strip().lower()
     if not USERNAME_PATTERN.match(username):
-        errors["username"] = "2-64 lower-case letters, digits, '.', '_' or '-'"
+        errors["username"] = Refusal.USERNAME_FORMAT  # 2-64 of a-z 0-9 . _ -
     values["username"] = username
     display = (data.display_name or "").strip()
     if not display or len(display) > 100:
-        errors["display_name"] = "required, at most 100 characters"
+        errors["display_name"] = Refusal.REQUIRED if not display else Refusal.TOO_LONG
     values["display_name"] = display
     try:
         role = Role(data.role)
     except ValueError:
-        errors["role"] = "must be admin, staff or department"
+        errors["role"] = Refusal.UNKNOWN_ROLE
         role = None
     values["role"] = role
     values["department_id"] = None
@@ -86,12 +81,12 @@ def _clean(*, session: Session, data: UserInput, creating: bool) -> tuple[dict, 
         )
         if department is None:
             errors["department"] = (
-                "required for a department user" if not code else ("unknown department")
+                Refusal.DEPARTMENT_REQUIRED if not code else Refusal.UNKNOWN_DEPARTMENT
             )
         else:
             values["department_id"] = department.id
     elif code:
-        errors["department"] = "only department users belong to a department"
+        errors["department"] = Refusal.NOT_A_DEPARTMENT_USER
     if creating or data.password:
         problem = password_problem(data.password)
         if problem:
@@ -104,7 +99,7 @@ def create_user(*, session: Session, data: UserInput, now: datetime) -> User:
     """Add a user; raises UserInvalid. The caller commits."""
     values, errors = _clean(session=session, data=data, creating=True)
     if "username" not in errors and find_user(session=session, username=values["username"]):
-        errors["username"] = "already taken"
+        errors["username"] = Refusal.USERNAME_TAKEN
     if errors:
         raise UserInvalid(errors)
     user = User(password_hash=hash_password(data.password), created_at=now, **values)
@@ -118,7 +113,7 @@ def update_user(*, session: Session, user: User, data: UserInput) -> User:
     values, errors = _clean(session=session, data=data, creating=False)
     other = find_user(session=session, username=values["username"])
     if "username" not in errors and other is not None and other.id != user.id:
-        errors["username"] = "already taken"
+        errors["username"] = Refusal.USERNAME_TAKEN
     if errors:
         raise UserInvalid(errors)
     for name, value in values.items():

@@ -8,7 +8,7 @@ import re
 import secrets
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from ..models import ApiKey
 
@@ -66,6 +66,3 @@ def revoke_api_key(*, session: Session, name_or_id: str, now: datetime) -> ApiKe
         session.flush()
     return key
 
-
-def list_api_keys(*, session: Session) -> list[ApiKey]:
-    return list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at))).all())

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
-from ..enums import AppealStatus, AssignmentState, VoteChoice
+from ..enums import AssignmentState, VoteChoice
 from ..models import Appeal, Assignment, Department
+from ..panel.voting import count_votes, published_tally
 from ..timeutil import deadline_text, zone
 
 
@@ -15,33 +16,22 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-def vote_counts(*, session: Session, appeal_id: int) -> dict[str, int]:
-    """Votes cast so far by choice (never shown to anyone before the decision)."""
-    rows = session.exec(
-        select(Assignment.vote, func.count())
-        .where(Assignment.appeal_id == appeal_id, Assignment.state == AssignmentState.VOTED)
-        .group_by(Assignment.vote)
-    ).all()
-    counts = {str(VoteChoice.AGREE): 0, str(VoteChoice.DISAGREE): 0}
-    for vote, n in rows:
-        counts[str(vote)] = n
-    return counts
-
-
 def outcome(*, session: Session, appeal: Appeal) -> dict:
     """The appeal's public state: counts of votes only once it is decided."""
-    counts = vote_counts(session=session, appeal_id=appeal.id)
+    received = count_votes(session=session, appeal_id=appeal.id).received
+    # Counts while the vote is open would let anyone lean on the panelists still to vote.
+    tally = published_tally(session=session, appeal=appeal)
     department = session.get(Department, appeal.department_id)
-    decided = appeal.status == AppealStatus.DECIDED
     return {
         "reference": appeal.reference,
         "work_order_no": appeal.work_order_no,
         "department": department.code,
         "status": str(appeal.status),
         "decision": str(appeal.decision) if appeal.decision else None,
-        "votes_received": sum(counts.values()),
-        # Counts while the vote is open would let anyone lean on the panelists still to vote.
-        "votes": counts if decided else None,
+        "votes_received": received,
+        "votes": None
+        if tally is None
+        else {str(VoteChoice.AGREE): tally.agree, str(VoteChoice.DISAGREE): tally.disagree},
         "submitted_at": _iso(appeal.submitted_at),
         "deadline": _iso(appeal.deadline),
         # The same instant as people see it: Beijing time with the weekday.

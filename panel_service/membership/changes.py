@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from ..enums import AuditKind, Refusal, SeatReason
+from ..enums import Actor, AuditKind, MembershipChange, Refusal, SeatReason
 from ..models import Panelist
 from ..panel.lifecycle import SeatChange, recheck_members
 from ..record import audit
@@ -29,11 +29,15 @@ class MembershipRefused(Refused):
         self.panelist_id = panelist_id
 
 
-SUSPENDED, RETIRED, ACTIVATED = "suspended", "retired", "activated"
+SUSPENDED, RETIRED, ACTIVATED = (
+    MembershipChange.SUSPENDED,
+    MembershipChange.RETIRED,
+    MembershipChange.ACTIVATED,
+)
 LEAVING = {SUSPENDED: SeatReason.SUSPENDED, RETIRED: SeatReason.RETIRED}
 
 
-def _apply(panelist: Panelist, change: str, now: datetime) -> None:
+def _apply(panelist: Panelist, change: MembershipChange, now: datetime) -> None:
     if panelist.retired_on is not None:
         code = Refusal.ALREADY_RETIRED if change in LEAVING else Refusal.RETIRED
         raise MembershipRefused(code, panelist.id)
@@ -50,7 +54,7 @@ def _apply(panelist: Panelist, change: str, now: datetime) -> None:
 def change_membership(
     *,
     session: Session,
-    changes: list[tuple[Panelist, str]],
+    changes: list[tuple[Panelist, MembershipChange]],
     actor: str,
     rules: PanelRules,
     now: datetime,
@@ -119,7 +123,7 @@ def mark_number_failing(
     changes = recheck_members(
         session=session,
         members={panelist.id: SeatReason.MOBILE_FAILING},
-        actor="system",
+        actor=Actor.SYSTEM,
         rules=rules,
         now=now,
     )
@@ -127,7 +131,7 @@ def mark_number_failing(
         audit.record(
             session=session,
             kind=AuditKind.PANELIST_CHANGED,
-            actor="system",
+            actor=Actor.SYSTEM,
             now=now,
             data={"panelist": panelist.id, "mobile_failing": True, "error": error[:100]},
         )

@@ -9,11 +9,18 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from ..enums import AppealStatus, AssignmentState, AuditKind, OutboxChannel, OutboxStatus
-from ..models import Appeal, Assignment, AuditEvent, OutboxMessage, Panelist
-from ..record.audit import event_data
+from ..enums import (
+    AppealStatus,
+    AssignmentState,
+    Decision,
+    OutboxChannel,
+    OutboxStatus,
+    SeatReason,
+    VoteChoice,
+)
+from ..models import Appeal, Assignment, OutboxMessage, Panelist
 
-SIDED = {("agree", "upheld"), ("disagree", "dismissed")}
+SIDED = {(VoteChoice.AGREE, Decision.UPHELD), (VoteChoice.DISAGREE, Decision.DISMISSED)}
 
 
 @dataclass
@@ -40,23 +47,12 @@ class PanelistHealth:
         return self.sided_with_decision / self.decided_votes if self.decided_votes else None
 
 
-def _no_show_assignments(session: Session) -> set[int]:
-    """Seats vacated because the panelist did not answer by the deadline (from the audit)."""
-    out = set()
-    for event in session.exec(select(AuditEvent).where(AuditEvent.kind == AuditKind.REPLACEMENT)):
-        data = event_data(event)
-        if data.get("reason") == "no_response":
-            out.add(data["vacated"])
-    return out
-
-
 def panel_health(*, session: Session, include_retired: bool = False) -> list[PanelistHealth]:
     """One row per panelist, in id order."""
     query = select(Panelist).order_by(Panelist.id)
     if not include_retired:
         query = query.where(Panelist.active)
     rows = {p.id: PanelistHealth(p) for p in session.exec(query)}
-    no_shows = _no_show_assignments(session)
     hours: dict[int, list[float]] = defaultdict(list)
     seats = session.exec(
         select(Assignment, Appeal)
@@ -74,10 +70,10 @@ def panel_health(*, session: Session, include_retired: bool = False) -> list[Pan
             hours[seat.panelist_id].append((seat.voted_at - seat.created_at).total_seconds() / 3600)
             if appeal.status == AppealStatus.DECIDED:
                 row.decided_votes += 1
-                row.sided_with_decision += (str(seat.vote), str(appeal.decision)) in SIDED
+                row.sided_with_decision += (seat.vote, appeal.decision) in SIDED
         elif seat.state == AssignmentState.RECUSED:
             row.recusals += 1
-        elif seat.id in no_shows:
+        elif seat.closed_reason == SeatReason.NO_RESPONSE:
             row.no_shows += 1
     failures = session.exec(
         select(Assignment.panelist_id)

@@ -14,13 +14,14 @@ from datetime import date, datetime
 import phonenumbers
 from sqlmodel import Session, col, func, select
 
-from ..enums import AuditKind, PanelistCategory, Refusal
+from ..enums import AuditKind, MembershipChange, PanelistCategory, Refusal
 from ..models import Department, Panelist
 from ..panel.lifecycle import recheck_members
 from ..record import audit
 from ..record.history import facts
 from ..refusals import Invalid
 from ..rules import PanelRules
+from ..timeutil import parse_date
 
 
 class PanelistInvalid(Invalid):
@@ -71,7 +72,7 @@ def _date(value, field: str, errors: dict, required: bool = True) -> date | None
             errors[field] = Refusal.REQUIRED
         return None
     try:
-        return date.fromisoformat(str(value).strip())
+        return parse_date(str(value))
     except ValueError:
         errors[field] = Refusal.NOT_A_DATE
         return None
@@ -172,7 +173,7 @@ def update_panelist(
         now=now,
         data={
             "panelist": panelist.id,
-            "change": "edited",
+            "change": MembershipChange.EDITED,
             "fields": changed,
             "state": facts(panelist, _code(session, panelist)),
         },

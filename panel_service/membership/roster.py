@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
 
+from ..enums import Refusal
+from ..refusals import Refused
 from .panelists import PanelistInput, PanelistInvalid, add_panelist
 
 COLUMNS = (
@@ -23,11 +26,14 @@ COLUMNS = (
 REQUIRED_COLUMNS = {"name", "mobile", "category", "term_start", "term_end"}
 
 
-class RosterInvalid(Exception):
-    """The file cannot be imported; ``rows`` maps line numbers to field errors."""
+class RosterInvalid(Refused):
+    """The file cannot be imported (``code`` says why); ``rows`` maps line numbers to each
+    field's ``Refusal``."""
 
-    def __init__(self, message: str, rows: dict[int, dict[str, str]] | None = None):
-        super().__init__(message)
+    def __init__(
+        self, code: Refusal, rows: dict[int, dict[str, Refusal]] | None = None, **params
+    ):
+        super().__init__(code, **params)
         self.rows = rows or {}
 
 
@@ -43,27 +49,48 @@ def decode(raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise RosterInvalid("the file is neither UTF-8 nor GBK/GB18030 text")
+    raise RosterInvalid(Refusal.NOT_UTF8_OR_GBK)
 
 
-def read_rows(raw: bytes) -> list[tuple[int, dict[str, str]]]:
-    """The file's rows with their line numbers, cells trimmed; RosterInvalid if unusable."""
+def read_rows(
+    raw: bytes, aliases: Mapping[str, str] | None = None
+) -> list[tuple[int, dict[str, str]]]:
+    """The file's rows with their line numbers, cells trimmed; RosterInvalid if unusable.
+
+    ``aliases`` maps headers as people write them (an export's ``手机号码``) to the column
+    names (``mobile``), so a file exported in either language imports again.
+    """
+    aliases = aliases or {}
     reader = csv.DictReader(io.StringIO(decode(raw)))
-    header = {h.strip() for h in (reader.fieldnames or []) if h}
-    missing = REQUIRED_COLUMNS - header
+    names = [aliases.get((h or "").strip(), (h or "").strip()) for h in reader.fieldnames or []]
+    missing = REQUIRED_COLUMNS - set(names)
     if missing:
-        raise RosterInvalid("missing columns: " + ", ".join(sorted(missing)))
+        raise RosterInvalid(Refusal.MISSING_COLUMNS, columns=sorted(missing))
+    reader.fieldnames = names
     return [
-        (line, {(k or "").strip(): (v or "").strip() for k, v in row.items() if k})
+        (line, {k: (v or "").strip() for k, v in row.items() if k})
         for line, row in enumerate(reader, start=2)
     ]
 
 
-def import_roster(*, session: Session, raw: bytes, actor: str, now: datetime) -> ImportResult:
-    """Add every row as a panelist, or raise RosterInvalid having added none."""
-    errors: dict[int, dict[str, str]] = {}
+def import_roster(
+    *,
+    session: Session,
+    raw: bytes,
+    actor: str,
+    now: datetime,
+    aliases: Mapping[str, str] | None = None,
+    categories: Mapping[str, str] | None = None,
+) -> ImportResult:
+    """Add every row as a panelist, or raise RosterInvalid having added none.
+
+    ``categories`` maps a category as people write it (an export's ``政协委员``) to its code.
+    """
+    errors: dict[int, dict[str, Refusal]] = {}
     result = ImportResult()
-    for line, row in read_rows(raw):
+    categories = categories or {}
+    for line, row in read_rows(raw, aliases):
+        row["category"] = categories.get(row.get("category", ""), row.get("category", ""))
         data = PanelistInput(**{c: row.get(c) or None for c in COLUMNS})
         try:
             with session.begin_nested():
@@ -73,7 +100,7 @@ def import_roster(*, session: Session, raw: bytes, actor: str, now: datetime) ->
             continue
         result.added.append(panelist.id)
     if errors:
-        raise RosterInvalid(f"{len(errors)} rows have errors; nothing was imported", errors)
+        raise RosterInvalid(Refusal.ROWS_INVALID, errors, count=len(errors))
     if not result.added:
-        raise RosterInvalid("the file has no rows")
+        raise RosterInvalid(Refusal.NO_ROWS)
     return result

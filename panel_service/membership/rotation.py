@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from ..enums import PanelistCategory, Refusal
+from ..enums import PanelistCategory, PoorResponse, Refusal
 from ..models import Department, Panelist
 from ..panel.lifecycle import SeatChange
 from ..panel.seating import eligible_panelists
@@ -41,23 +41,25 @@ def terms_ending(*, session: Session, now: datetime, within: timedelta = TERM_WA
     )
 
 
-def poor_responders(rows: list[PanelistHealth]) -> list[tuple[PanelistHealth, list[str]]]:
+def poor_responders(
+    rows: list[PanelistHealth],
+) -> list[tuple[PanelistHealth, list[PoorResponse]]]:
     """Members who miss deadlines, answer slowly or recuse often, with the reasons."""
     out = []
     for row in rows:
         reasons = []
         if row.no_shows >= 2:
-            reasons.append("no_shows")
+            reasons.append(PoorResponse.NO_SHOWS)
         if (
             row.response_rate is not None
             and row.votes + row.no_shows >= 3
             and row.response_rate < 0.5
         ):
-            reasons.append("low_response")
+            reasons.append(PoorResponse.LOW_RESPONSE)
         if row.median_hours_to_vote is not None and row.median_hours_to_vote > 48:
-            reasons.append("slow")
+            reasons.append(PoorResponse.SLOW)
         if row.recusals >= 3:
-            reasons.append("recusals")
+            reasons.append(PoorResponse.RECUSALS)
         if reasons:
             out.append((row, reasons))
     return out
@@ -70,7 +72,10 @@ def category_balance(*, session: Session) -> dict[PanelistCategory, int]:
 
 
 def under_represented(balance: dict[PanelistCategory, int]) -> list[PanelistCategory]:
-    return [cat for cat, n in balance.items() if n < MIN_PER_CATEGORY and cat != "other"]
+    """Categories with too few active members (``other`` is no voice of its own)."""
+    return [
+        cat for cat, n in balance.items() if n < MIN_PER_CATEGORY and cat != PanelistCategory.OTHER
+    ]
 
 
 def pool_warnings(*, session: Session, rules: PanelRules, now: datetime) -> list[PoolWarning]:

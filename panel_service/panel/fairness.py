@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -12,7 +12,7 @@ from functools import cache
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from ..enums import AuditKind, PanelistCategory, SeedSource
+from ..enums import AuditKind, PanelistCategory, SeedSource, Verdict
 from ..models import Appeal, AuditEvent
 from ..record.audit import event_data
 
@@ -91,31 +91,15 @@ class FairnessReport:
     p_value: float = 1.0
 
     @property
-    def verdict(self) -> str:
-        """A plain-language verdict key: too_few, fair, watch or unfair."""
+    def verdict(self) -> Verdict:
+        """What the test says, in a word the views put in plain language."""
         if self.draws < 10 or any(r.expected < 1 for r in self.rows) or self.df < 1:
-            return "too_few"
+            return Verdict.TOO_FEW
         if self.p_value < 0.001:
-            return "unfair"
+            return Verdict.UNFAIR
         if self.p_value < 0.05:
-            return "watch"
-        return "fair"
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; the views translate it when shown."""
-    return message
-
-
-VERDICTS = {
-    "too_few": N_("Too few draws in this period to judge."),
-    "fair": N_("How often each panelist was drawn matches what a fair random draw expects."),
-    "watch": N_("Some deviation from a fair draw's expectation; it may be chance. Keep watching."),
-    "unfair": N_(
-        "The draws differ from a fair draw's expectation more than chance explains "
-        "(less than 1 in 1,000). Re-check each draw with the audit replay."
-    ),
-}
+            return Verdict.WATCH
+        return Verdict.FAIR
 
 
 def fairness_report(records: Iterable[DrawRecord]) -> FairnessReport:
@@ -189,8 +173,3 @@ def resubmissions(*, session: Session, start: datetime, end: datetime) -> list[t
             .order_by(Appeal.id)
         ).all()
     )
-
-
-def synthetic_pool(n: int, government: int) -> Sequence[tuple[int, str]]:
-    """A pool of ``n`` with the first ``government`` members government staff (for tests, bench)."""
-    return tuple((pid, GOVERNMENT if pid <= government else "cppcc") for pid in range(1, n + 1))

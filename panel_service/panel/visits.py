@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from ..enums import AuditKind
+from ..enums import Actor, AuditKind
 from ..models import Assignment
 from ..record import audit
 from .lifecycle import lock_appeal
@@ -33,7 +33,7 @@ def _stamp_once(
     audit.record(
         session=session,
         kind=kind,
-        actor=f"panelist:{assignment.panelist_id}",
+        actor=f"{Actor.PANELIST}:{assignment.panelist_id}",
         appeal_id=assignment.appeal_id,
         now=now,
         data={"assignment": assignment.id},

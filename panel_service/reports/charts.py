@@ -1,4 +1,8 @@
-"""Server-side SVG charts (pygal) and the CSV behind each."""
+"""Server-side SVG charts (pygal) and the CSV behind each.
+
+The series come with the words to show (the caller translates labels and column names);
+what pygal would write itself, the empty chart's text, is a parameter too.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ STYLE = Style(
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 
 
-def bar_svg(series: Series, title: str, stacked: bool = False) -> str:
+def bar_svg(series: Series, title: str, stacked: bool = False, no_data: str = "No data") -> str:
     """A bar chart of the series as an SVG document (no JavaScript)."""
     chart_class = pygal.StackedBar if stacked else pygal.Bar
     chart = chart_class(
@@ -36,28 +40,30 @@ def bar_svg(series: Series, title: str, stacked: bool = False) -> str:
         js=[],  # no scripts: the chart must render under a strict CSP
         x_label_rotation=30 if len(series.labels) > 6 else 0,
         print_values=True,
+        no_data_text=no_data,
         width=800,
         height=400,
     )
-    chart.x_labels = series.labels
-    # Counts are whole numbers: label the axis with integers only.
     top = max(
         (sum(col) if stacked else max(col) for col in zip(*series.columns.values(), strict=True)),
         default=0,
     )
-    step = max(1, math.ceil(top / 8))
-    chart.y_labels = list(range(0, top + step + 1, step))
-    for name, values in series.columns.items():
-        chart.add(name, values)
+    if top:  # a period with nothing in it says so (``no_data``) instead of drawing zeros
+        chart.x_labels = series.labels
+        # Counts are whole numbers: label the axis with integers only.
+        step = max(1, math.ceil(top / 8))
+        chart.y_labels = list(range(0, top + step + 1, step))
+        for name, values in series.columns.items():
+            chart.add(name, values)
     # pygal still inlines a config script for its tooltips; charts are shown as images.
     return _SCRIPT.sub("", chart.render(is_unicode=True))
 
 
-def series_csv(series: Series) -> str:
-    """The numbers behind a chart, one row per label."""
+def series_csv(series: Series, row_header: str = "label") -> str:
+    """The numbers behind a chart, one row per label, under ``row_header`` and the columns."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["label", *series.columns])
+    writer.writerow([row_header, *series.columns])
     for i, label in enumerate(series.labels):
         writer.writerow([label, *(series.columns[c][i] for c in series.columns)])
     return out.getvalue()

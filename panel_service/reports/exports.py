@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 from openpyxl import Workbook
@@ -27,41 +27,65 @@ ROSTER_COLUMNS = (
 )
 
 
-def roster_rows(*, session: Session) -> list[list]:
-    """The roster as rows matching ROSTER_COLUMNS (the import's columns come first-class)."""
+def roster_rows(
+    *,
+    session: Session,
+    yes_no: tuple[str, str] = ("yes", "no"),
+    categories: Mapping[str, str] | None = None,
+) -> list[list]:
+    """The roster as rows matching ROSTER_COLUMNS (the import's columns come first-class);
+    ``categories`` words each category (the import reads those words back)."""
+    yes, no = yes_no
+    categories = categories or {}
     codes = dict(session.exec(select(Department.id, Department.code)).all())
     return [
         [
             p.id,
             p.name,
             p.mobile,
-            str(p.category),
+            categories.get(str(p.category), str(p.category)),
             codes.get(p.affiliation_id, ""),
             p.pledge_signed_on.isoformat() if p.pledge_signed_on else "",
             p.term_start.isoformat(),
             p.term_end.isoformat(),
-            "yes" if p.active else "no",
+            yes if p.active else no,
             p.mobile_failing_since.isoformat() if p.mobile_failing_since else "",
         ]
         for p in session.exec(select(Panelist).order_by(Panelist.id))
     ]
 
 
-def roster_csv(*, session: Session) -> bytes:
-    """UTF-8 with a BOM, so Excel on Chinese Windows opens it correctly."""
+def roster_csv(
+    *,
+    session: Session,
+    headers: Sequence[str] = ROSTER_COLUMNS,
+    yes_no: tuple[str, str] = ("yes", "no"),
+    categories: Mapping[str, str] | None = None,
+) -> bytes:
+    """UTF-8 with a BOM, so Excel on Chinese Windows opens it correctly. ``headers``,
+    ``yes_no`` and ``categories`` are the words people read (the page's language); the
+    import takes them back."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(ROSTER_COLUMNS)
-    writer.writerows(roster_rows(session=session))
+    writer.writerow(headers)
+    writer.writerows(roster_rows(session=session, yes_no=yes_no, categories=categories))
     return out.getvalue().encode("utf-8-sig")
 
 
-def roster_xlsx(*, session: Session) -> bytes:
+def roster_xlsx(
+    *,
+    session: Session,
+    headers: Sequence[str] = ROSTER_COLUMNS,
+    yes_no: tuple[str, str] = ("yes", "no"),
+    categories: Mapping[str, str] | None = None,
+    sheet_title: str = "panelists",
+) -> bytes:
+    """The roster as a workbook of one sheet, under the same headers as the CSV."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "panelists"
-    sheet.append(list(ROSTER_COLUMNS))
-    for row in roster_rows(session=session):
+    sheet.title = sheet_title
+    sheet.append(list(headers))
+    for row in roster_rows(session=session, yes_no=yes_no, categories=categories):
         sheet.append(row)
     out = io.BytesIO()
     workbook.save(out)

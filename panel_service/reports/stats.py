@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from .. import timeutil
 from ..enums import AssignmentState, Decision, OutboxChannel, OutboxStatus
@@ -108,14 +108,3 @@ def rate(
     total = sum(values[k] for k in among) if among else sum(values.values())
     return sum(values.get(k, 0) for k in numerator) / total if total else None
 
-
-def decided_appeal_ids(*, session: Session, start: datetime, end: datetime) -> list[int]:
-    return list(
-        session.exec(
-            select(Appeal.id).where(
-                col(Appeal.decided_at).is_not(None),
-                Appeal.submitted_at >= start,
-                Appeal.submitted_at < end,
-            )
-        )
-    )

@@ -1,8 +1,8 @@
-"""What the staff and department pages share: filters, time display, attachment download."""
+"""What the staff and department pages share: filters, pages, attachment download."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import abort, request, send_file
 
@@ -14,24 +14,6 @@ from ..models import Appeal, Attachment
 from .appeal_form import attachment_dir
 
 PER_PAGE = 20
-
-
-def when(value: datetime | None) -> str:
-    """A time in the service zone, e.g. 2025-09-24 10:00."""
-    local = timeutil.localize(value)
-    return "" if local is None else local.strftime("%Y-%m-%d %H:%M")
-
-
-def deadline(value: datetime | None) -> str:
-    """A deadline as every screen shows it: Beijing time with the weekday, in the page's
-    language, e.g. 12月4日（周五）18:00; the year only when it is not this one."""
-    if value is None:
-        return ""
-    from flask_babel import get_locale
-
-    lang = "en" if str(get_locale() or "zh").startswith("en") else "zh"
-    year = timeutil.local_date(value).year != timeutil.local_today().year
-    return timeutil.deadline_text(value, lang=lang, year=year)
 
 
 def _day(value: str) -> date | None:

@@ -76,10 +76,10 @@ login_manager.session_protection = "basic"
 def home_for(user) -> str:
     """Where a user lands after signing in."""
     if user.role == Role.DEPARTMENT:
-        return url_for("department.appeals")
+        return url_for("department.index")
     if user.role == Role.ADMIN:
-        return url_for("admin.users.index")
-    return url_for("staff.appeals")
+        return url_for("admin.home.index")
+    return url_for("staff.index")
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from .. import timeutil
 from ..appeals import attachments
 from ..appeals.listing import appeal_by_reference, find_appeals
-from ..appeals.outcomes import anonymous_opinions, vote_counts
+from ..appeals.outcomes import anonymous_opinions
 from ..db import get_session
 from ..enums import AppealStatus
 from ..extensions import csrf
 from ..models import Appeal, Attachment, Department
+from ..panel.voting import published_tally
+from ..reports.attention import desk
 from . import appeal_form
 from .appeal_pages import PER_PAGE, filters_from_args, page_number, send_attachment
 
@@ -35,8 +38,14 @@ def _own_appeal(reference: str) -> Appeal:
 
 @bp.get("/")
 def index():
-    """Send the department to its appeals."""
-    return redirect(url_for(".appeals"))
+    """Show the department its open appeals by deadline, recent decisions and any stall."""
+    department = _own_department()
+    session = get_session()
+    mine = desk(session=session, now=timeutil.now(), department_id=department.id)
+    tallies = {a.id: published_tally(session=session, appeal=a) for a in mine.recently_decided}
+    return render_template(
+        "department/home.html", department=department, desk=mine, tallies=tallies
+    )
 
 
 @bp.get("/appeals")
@@ -46,11 +55,7 @@ def appeals():
     filters, raw = filters_from_args(department_id=department.id)
     session = get_session()
     page = find_appeals(session=session, filters=filters, page=page_number(), per_page=PER_PAGE)
-    tallies = {
-        a.id: vote_counts(session=session, appeal_id=a.id)
-        for a in page.items
-        if a.status == AppealStatus.DECIDED
-    }
+    tallies = {a.id: published_tally(session=session, appeal=a) for a in page.items}
     return render_template(
         "department/appeals.html",
         department=department,
@@ -66,13 +71,13 @@ def appeal(reference: str):
     """Show one of this department's appeals and, once decided, the panel's opinions."""
     appeal = _own_appeal(reference)
     session = get_session()
-    decided = appeal.status == AppealStatus.DECIDED
+    tally = published_tally(session=session, appeal=appeal)
     return render_template(
         "department/appeal.html",
         appeal=appeal,
         department=_own_department(),
-        tally=vote_counts(session=session, appeal_id=appeal.id) if decided else None,
-        opinions=anonymous_opinions(session=session, appeal_id=appeal.id) if decided else [],
+        tally=tally,
+        opinions=anonymous_opinions(session=session, appeal_id=appeal.id) if tally else [],
         files=attachments.for_appeal(session=session, appeal_id=appeal.id),
     )
 

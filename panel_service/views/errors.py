@@ -47,10 +47,14 @@ def _titles() -> dict[int, str]:
         403: _("You may not see this page."),
         404: _("Page not found."),
         405: _("This page does not accept that kind of request."),
+        409: _("This conflicts with a change made meanwhile; please reload and try again."),
+        410: _("This is no longer available."),
         413: _("What was sent is too large."),
         415: _("That content type is not supported."),
+        422: _("What was sent could not be accepted."),
         429: _("Too many attempts; please try again later."),
         500: _("Something went wrong; please try again later."),
+        503: _("The service is briefly unavailable; please try again in a moment."),
     }
 
 

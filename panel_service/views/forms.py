@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,9 +17,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import DateInput
 
+from .. import timeutil
 from ..appeals.submission import REPEAT_CALLS_RANGE, TEXT_LIMITS
-from ..enums import Role
+from ..enums import Refusal, Role
+from .dates import html_lang
+from .wording import say
 
 
 def _strip(value):
@@ -34,6 +40,32 @@ class WholeNumberField(IntegerField):
             raise ValueError(str(_l("Please enter a whole number"))) from None
 
 
+class _LocalDateInput(DateInput):
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("lang", html_lang())  # the picker speaks the page's language
+        return super().__call__(field, **kwargs)
+
+
+class LocalDateField(StringField):
+    """A calendar day, picked or typed, read by the service's one date parser."""
+
+    widget = _LocalDateInput()
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        self.data = None
+        if text and text.strip():
+            try:
+                self.data = timeutil.parse_date(text)
+            except ValueError:
+                raise ValueError(say(Refusal.NOT_A_DATE)) from None
+
+    def _value(self):
+        if isinstance(self.data, date):
+            return self.data.isoformat()
+        return self.raw_data[0] if self.raw_data else ""
+
+
 class ChoiceField(SelectField):
     """A select whose "not one of the choices" error speaks the page's language."""
 
@@ -45,8 +77,10 @@ class ChoiceField(SelectField):
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), filters=[_strip], validators=[InputRequired()])
-    password = PasswordField(_l("Password"), validators=[InputRequired()])
+    username = StringField(
+        _l("Username"), filters=[_strip], validators=[InputRequired(message=_l("Required"))]
+    )
+    password = PasswordField(_l("Password"), validators=[InputRequired(message=_l("Required"))])
 
 
 class LogoutForm(FlaskForm):
@@ -101,8 +135,12 @@ class WithdrawForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("Username"), filters=[_strip], validators=[InputRequired()])
-    display_name = StringField(_l("Name"), filters=[_strip], validators=[InputRequired()])
+    username = StringField(
+        _l("Username"), filters=[_strip], validators=[InputRequired(message=_l("Required"))]
+    )
+    display_name = StringField(
+        _l("Name"), filters=[_strip], validators=[InputRequired(message=_l("Required"))]
+    )
     role = SelectField(
         _l("Role"),
         choices=[

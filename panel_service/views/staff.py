@@ -11,14 +11,15 @@ from flask_login import current_user
 from .. import timeutil
 from ..appeals import attachments
 from ..appeals.listing import appeal_by_reference, count_with_status, departments, find_appeals
-from ..appeals.outcomes import vote_counts
 from ..db import get_session
 from ..enums import AppealStatus
 from ..extensions import csrf
 from ..models import Attachment, Department
 from ..panel.lifecycle import withdraw_appeal
+from ..panel.voting import published_tally
 from ..refusals import Invalid, Refused
 from ..reports import timeline
+from ..reports.attention import desk
 from . import appeal_form
 from .appeal_pages import PER_PAGE, filters_from_args, page_number, send_attachment
 from .forms import WithdrawForm
@@ -40,8 +41,9 @@ def _appeal_or_404(reference: str):
 
 @bp.get("/")
 def index():
-    """Send staff to the list of appeals."""
-    return redirect(url_for(".appeals"))
+    """Show staff their desk: open appeals by deadline, recent decisions, stalls to resolve."""
+    session = get_session()
+    return render_template("staff/home.html", desk=desk(session=session, now=timeutil.now()))
 
 
 @bp.get("/appeals")
@@ -87,7 +89,7 @@ def appeal(reference: str):
         names=timeline.panelist_names(session=session, appeal_id=appeal.id),
         seats=timeline.seats(session=session, appeal_id=appeal.id),
         files=attachments.for_appeal(session=session, appeal_id=appeal.id),
-        tally=vote_counts(session=session, appeal_id=appeal.id) if decided else None,
+        tally=published_tally(session=session, appeal=appeal),
         decided=decided,
         withdraw_form=WithdrawForm() if appeal.status in WITHDRAWABLE else None,
     )

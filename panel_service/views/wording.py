@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..access.accounts import PASSWORD_MAX, PASSWORD_MIN
 from ..enums import ChainProblem, PassOver, Refusal, SeatReason, StallReason
 
 WORDS = {
@@ -48,7 +49,19 @@ WORDS = {
     Refusal.UNKNOWN_CATEGORY: _l("Please choose a category"),
     Refusal.NOT_A_DATE: _l("Must be a date like 2025-06-01"),
     Refusal.TERM_ENDS_BEFORE_START: _l("The term cannot end before it starts"),
+    Refusal.USERNAME_FORMAT: _l("2 to 64 lower-case letters, digits, '.', '_' or '-'"),
+    Refusal.USERNAME_TAKEN: _l("This username is already taken"),
+    Refusal.UNKNOWN_ROLE: _l("Please choose a role"),
+    Refusal.DEPARTMENT_REQUIRED: _l("A department user must belong to a department"),
+    Refusal.NOT_A_DEPARTMENT_USER: _l("Only department users can belong to a department"),
+    Refusal.PASSWORD_LENGTH: _l("Between %(min)d and %(max)d characters"),
+    Refusal.NOT_UTF8_OR_GBK: _l("The file is neither UTF-8 nor GBK/GB18030 text."),
+    Refusal.MISSING_COLUMNS: _l("The file is missing columns: %(columns)s"),
+    Refusal.ROWS_INVALID: _l("%(count)d rows have errors; nothing was imported."),
+    Refusal.NO_ROWS: _l("The file has no rows."),
 }
+# Numbers a code's words need that the domain fixes, not the refusal.
+FIXED_PARAMS = {Refusal.PASSWORD_LENGTH: {"min": PASSWORD_MIN, "max": PASSWORD_MAX}}
 
 # Where one field says more than the general words.
 FIELD_WORDS = {
@@ -106,6 +119,7 @@ def reason(value) -> str:
 def say(code: Refusal, field: str | None = None, **params) -> str:
     """The refusal in the page's language, with its parameters filled in."""
     words = FIELD_WORDS.get((field, code)) or WORDS[code]
+    params = {**FIXED_PARAMS.get(code, {}), **params}
     return str(words) % params if params else str(words)
 
 

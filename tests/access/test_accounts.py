@@ -7,7 +7,7 @@ import pytest
 from panel_service.access import accounts
 from panel_service.access.accounts import UserInput, UserInvalid
 from panel_service.config import Config
-from panel_service.enums import Role
+from panel_service.enums import Refusal, Role
 from panel_service.models import User
 
 from ..conftest import DEMO_PASSWORD
@@ -50,7 +50,7 @@ def test_usernames_are_unique_case_insensitively(session, make_user, now):
             data=UserInput("WANG", "王", "staff", None, DEMO_PASSWORD),
             now=now,
         )
-    assert caught.value.errors == {"username": "already taken"}
+    assert caught.value.errors == {"username": Refusal.USERNAME_TAKEN}
 
 
 def test_authenticate_refuses_inactive_users(session, make_user, now):
@@ -74,8 +74,8 @@ def _login(client, form_token, username, password):
 
 @pytest.mark.parametrize(
     ("role", "dept", "landing"),
-    [("staff", None, "/staff/appeals"), ("department", "HOUSING", "/department/appeals"),
-     ("admin", None, "/admin/users")],
+    [("staff", None, "/staff/"), ("department", "HOUSING", "/department/"),
+     ("admin", None, "/admin/")],
 )  # fmt: skip
 def test_login_lands_each_role_on_its_home(
     app, make_user, form_token, department, role, dept, landing
@@ -114,7 +114,7 @@ def test_login_never_redirects_off_site(app, make_user, form_token):
         "/login?next=//evil.example.com/x",
         data={"csrf_token": token, "username": "wang", "password": DEMO_PASSWORD},
     )
-    assert response.headers["Location"] == "/staff/appeals"
+    assert response.headers["Location"] == "/staff/"
 
 
 def test_login_attempts_are_rate_limited(app, make_user, form_token):

@@ -77,3 +77,27 @@ def test_history_lists_a_panelists_appeals(session, appeal):
     seat = session.exec(select(Assignment)).first()
     history = panelist_history(session=session, panelist_id=seat.panelist_id)
     assert [(a.id, ap.reference) for a, ap in history] == [(seat.id, appeal.reference)]
+
+
+def test_a_no_show_whose_seat_closed_without_a_substitute_still_counts(
+    session, appeal, rules, now
+):
+    """When the replacement rounds have run out, the late seats close (no substitute, so no
+    replacement event): the seat's stored reason still makes its panelist a no-show."""
+    from dataclasses import replace
+
+    from panel_service.panel.lifecycle import expire_seats
+
+    expire_seats(
+        session=session,
+        appeal_id=appeal.id,
+        rules=replace(rules, max_replacement_rounds=0),
+        now=appeal.deadline + timedelta(minutes=1),
+    )
+    session.commit()
+    closed = session.exec(select(Assignment).where(Assignment.appeal_id == appeal.id)).all()
+    assert {(s.state, s.closed_reason) for s in closed} == {
+        (AssignmentState.CLOSED, SeatReason.NO_RESPONSE)
+    }
+    rows = {row.panelist.id: row for row in panel_health(session=session)}
+    assert [rows[s.panelist_id].no_shows for s in closed] == [1] * 5

@@ -73,6 +73,16 @@ def test_the_same_number_twice_is_refused_whatever_its_spelling(session, now):
     assert set(info.value.errors) == {"mobile"}
 
 
+@pytest.mark.parametrize("spelling", ["２０２８-０５-３１", "2028-5-31", " 2028-05-31 "])
+def test_a_roster_date_is_read_like_every_other_typed_date(session, now, spelling):
+    """One parser (timeutil.parse_date) for the roster, the forms and the filters: what an
+    IME or a spreadsheet types is a date everywhere or nowhere."""
+    panelist = add_panelist(
+        session=session, data=_input(term_end=spelling), actor="admin", now=now
+    )
+    assert panelist.term_end == date(2028, 5, 31)
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
+from panel_service.enums import Refusal
 from panel_service.membership.roster import RosterInvalid, import_roster
 from panel_service.models import Panelist
 
@@ -53,13 +54,14 @@ def test_duplicate_rows_are_reported(session, department, now):
 
 
 @pytest.mark.parametrize(
-    ("raw", "message"),
+    ("raw", "code"),
     [
-        (b"name,mobile\n", "missing columns"),
-        (HEADER.encode(), "no rows"),
-        (b"\xff\xfe\x00garbage\xff", "neither UTF-8"),
+        (b"name,mobile\n", Refusal.MISSING_COLUMNS),
+        (HEADER.encode(), Refusal.NO_ROWS),
+        (b"\xff\xfe\x00garbage\xff", Refusal.NOT_UTF8_OR_GBK),
     ],
 )
-def test_unusable_files_are_refused(session, now, raw, message):
-    with pytest.raises(RosterInvalid, match=message):
+def test_unusable_files_are_refused(session, now, raw, code):
+    with pytest.raises(RosterInvalid) as info:
         import_roster(session=session, raw=raw, actor="t", now=now)
+    assert info.value.code == code

@@ -13,8 +13,12 @@ from panel_service.panel.fairness import (
     chi_square_p_value,
     draw_records,
     fairness_report,
-    synthetic_pool,
 )
+
+
+def synthetic_pool(n: int, government: int) -> tuple[tuple[int, str], ...]:
+    """A pool of ``n`` with the first ``government`` members government staff."""
+    return tuple((pid, "government" if pid <= government else "cppcc") for pid in range(1, n + 1))
 
 
 def _seeds(n, label=b"fair"):

@@ -7,10 +7,12 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
 from panel_service.appeals.submission import create_appeal
+from panel_service.enums import AssignmentState, OutboxStatus
 from panel_service.models import AuditEvent
 
 from .. import factories
@@ -31,9 +33,9 @@ def test_chart_svg_and_csv_carry_the_period_numbers(admin_client, appeal):
     table = admin_client.get(f"/admin/stats/appeals_per_month.csv?{PERIOD}").data.decode(
         "utf-8-sig"
     )
-    assert table.splitlines() == ["label,appeals", "2025-09,1"]
+    assert table.splitlines() == ["月份,申诉数", "2025-09,1"]
     empty = admin_client.get("/admin/stats/appeals_per_month.csv?start=2024-01-01&end=2024-02-01")
-    assert empty.data.decode("utf-8-sig").splitlines() == ["label,appeals"]
+    assert empty.data.decode("utf-8-sig").splitlines() == ["月份,申诉数"]
 
 
 def test_the_period_picker_reads_its_dates_as_beijing_days(admin_client, session, pool, rules):
@@ -47,7 +49,7 @@ def test_the_period_picker_reads_its_dates_as_beijing_days(admin_client, session
         )
     session.commit()
     table = admin_client.get("/admin/stats/appeals_per_month.csv?start=2025-10-01&end=2025-10-31")
-    assert table.data.decode("utf-8-sig").splitlines() == ["label,appeals", "2025-10,1"]
+    assert table.data.decode("utf-8-sig").splitlines() == ["月份,申诉数", "2025-10,1"]
 
 
 def test_unknown_chart_is_404_and_bad_dates_are_400(admin_client):
@@ -116,3 +118,88 @@ def test_delivery_problems_show_attempts_errors_and_failing_numbers(
     assert "21211 invalid" in html and "HTTP 503 from provider" in html
     assert html.count(f"<td>{appeal.reference}</td>") == 2  # the sent one is no problem
     assert "<td>3</td>" in html and member.name in html
+
+
+SVG_TEXT = "{http://www.w3.org/2000/svg}text"
+ENGLISH_CHART_WORDS = {
+    *("appeals", "upheld", "dismissed", "seats", "messages", "No data"),
+    *(s.value for s in AssignmentState),
+    *(s.value for s in OutboxStatus),
+}
+
+
+def _chart_words(response) -> set[str]:
+    return {(t.text or "").strip() for t in ET.fromstring(response.data).iter(SVG_TEXT)} - {""}
+
+
+@pytest.mark.parametrize(
+    "name", ["appeals_per_month", "decisions_per_department", "response_rates", "sms_delivery"]
+)
+def test_charts_speak_chinese_on_the_chinese_page(admin_client, decided_appeal, name):
+    """Titles, legends, axis labels: none of pygal's or the series' English on a zh page."""
+    words = _chart_words(admin_client.get(f"/admin/stats/{name}.svg?{PERIOD}"))
+    assert words & ENGLISH_CHART_WORDS == set(), name
+    assert any(re.search(r"[\u4e00-\u9fff]", w) for w in words)
+    english = _chart_words(admin_client.get(f"/admin/stats/{name}.svg?{PERIOD}&lang=en"))
+    assert not any(re.search(r"[\u4e00-\u9fff]", w) for w in english - {"市住房和城乡建设局"})
+
+
+def test_an_empty_chart_says_no_data_in_chinese(admin_client):
+    empty = "/admin/stats/response_rates.svg?start=2024-01-01&end=2024-02-01"
+    words = _chart_words(admin_client.get(empty))
+    assert "No data" not in words and "暂无数据" in words
+
+
+def test_chart_csv_headers_and_rows_are_worded_in_the_page_language(admin_client, decided_appeal):
+    chinese = admin_client.get(f"/admin/stats/response_rates.csv?{PERIOD}").data.decode("utf-8-sig")
+    rows = chinese.splitlines()
+    assert rows[0] == "席位结果,席位数" and "已表决,3" in rows
+    english = admin_client.get(f"/admin/stats/decisions_per_department.csv?{PERIOD}&lang=en")
+    assert english.data.decode("utf-8-sig").splitlines()[0] == "Department,Upheld,Dismissed"
+
+
+@pytest.fixture
+def decided_appeal(session, appeal, rules, now):
+    from panel_service.panel.lifecycle import record_vote
+    from panel_service.panel.seating import seated
+
+    for seat in seated(session=session, appeal_id=appeal.id)[:3]:
+        record_vote(session=session, assignment=seat, vote="agree",
+                    opinion="部门已按规定办结,理由充分。", rules=rules, now=now)  # fmt: skip
+    session.commit()
+    return appeal
+
+
+def test_the_audit_viewer_shows_kinds_actors_and_reasons_as_words(
+    admin_client, session, appeal, rules, now
+):
+    """Words in the table; the stored JSON only behind a <details> toggle."""
+    from panel_service.enums import SeatReason
+    from panel_service.models import Panelist
+    from panel_service.panel.lifecycle import record_vote, vacate_seat
+    from panel_service.panel.seating import seated
+
+    first = seated(session=session, appeal_id=appeal.id)[0]
+    vacate_seat(session=session, assignment=first, reason=SeatReason.NO_RESPONSE,
+                actor="system", rules=rules, now=now)  # fmt: skip
+    for seat in seated(session=session, appeal_id=appeal.id)[:3]:
+        record_vote(session=session, assignment=seat, vote="agree",
+                    opinion="部门已按规定办结,理由充分。", rules=rules, now=now)  # fmt: skip
+    session.commit()
+    names = {p.id: p.name for p in session.exec(select(Panelist))}
+    html = admin_client.get(f"/admin/audit?{PERIOD}").get_data(as_text=True)
+    rows = re.findall(r"<tr><td>\d+</td>(.*?)</tr>", html, re.S)
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in rows]
+    kinds = {c[1] for c in cells}
+    assert {"申诉提交", "抽取评价团", "提交表决", "作出决定", "替补评价员"} <= kinds
+    assert not any(re.fullmatch(r"[a-z_.]+", k) for k in kinds)
+    actors = {c[2] for c in cells}
+    assert "热线工作人员 test" in actors and "系统" in actors
+    assert any(a.startswith("评价员 ") and a[4:] in names.values() for a in actors)
+    decision = next(c[3] for c in cells if c[1] == "作出决定")
+    assert "决定：有效申诉" in decision and "3:0" in decision
+    shown, raw = decision.split('<details class="raw">')
+    assert "decision" not in shown and "<summary>" in raw
+    assert "&#34;decision&#34;:&#34;upheld" in raw
+    replacement = next(c[3] for c in cells if c[1] == "替补评价员")
+    assert "原因：截止前未投票" in replacement and names[first.panelist_id] in replacement

@@ -147,9 +147,7 @@ def test_import_with_bad_rows_shows_each_error_and_offers_no_import(
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert (
-        "mobile: 不是有效的电话号码" in html and "/admin/panelists/import/confirm" not in html
-    )
+    assert "手机号码：不是有效的电话号码" in html and "/admin/panelists/import/confirm" not in html
     assert count(session) == 0
 
 
@@ -194,3 +192,62 @@ def test_panelist_page_shows_history_without_citizen_text(admin_client, session,
     html = admin_client.get(f"/admin/panelists/{seat.panelist_id}").get_data(as_text=True)
     assert appeal.reference in html
     assert appeal.citizen_request not in html
+
+
+@pytest.mark.parametrize(
+    ("raw", "chinese", "english"),
+    [
+        (b"name,mobile\n", "缺少列：", "missing columns"),
+        (GOOD_CSV.split("\n")[0].encode() + b"\n", "文件中没有任何行", "no rows"),
+        (b"\xff\xfe\x00garbage\xff", "既不是 UTF-8 也不是 GBK", "neither UTF-8"),
+    ],
+)
+def test_an_unusable_roster_file_is_refused_in_chinese(admin_client, raw, chinese, english):
+    token = csrf(admin_client, "/admin/panelists/import")
+    response = admin_client.post(
+        "/admin/panelists/import",
+        data={"csrf_token": token, "file": (io.BytesIO(raw), "roster.csv")},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and chinese in html and english not in html
+
+
+def test_bad_rows_are_reported_in_chinese_with_chinese_column_names(admin_client, department):
+    token = csrf(admin_client, "/admin/panelists/import")
+    bad = GOOD_CSV + "张三,12345,cppcc,,,2025-06-01,2028-05-31\n"
+    html = admin_client.post(
+        "/admin/panelists/import",
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "roster.csv")},
+    ).get_data(as_text=True)
+    assert "1 行有错误，未导入任何成员" in html and "rows have errors" not in html
+    assert "手机号码：不是有效的电话号码" in html and "mobile:" not in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "header"),
+    [
+        ("zh", "编号,姓名,手机号码,类别,所在单位,保密承诺签署日期,"
+               "任期开始,任期结束,在册,号码失效时间"),
+        ("en", "ID,Name,Mobile number,Category,Affiliation,Pledge signed on,Term starts,"
+               "Term ends,Active,Number failing since"),
+    ],
+)  # fmt: skip
+def test_the_roster_export_has_worded_headers_and_imports_again(
+    admin_client, session, department, lang, header
+):
+    factories.PanelistFactory(name="王建国")
+    session.commit()
+    exported = admin_client.get(f"/admin/panelists/export.csv?lang={lang}").data.decode("utf-8-sig")
+    lines = exported.splitlines()
+    assert lines[0] == header and lines[1].endswith(("是,", "yes,"))
+    sheet = load_workbook(
+        io.BytesIO(admin_client.get(f"/admin/panelists/export.xlsx?lang={lang}").data)
+    ).active
+    assert ",".join(c.value for c in sheet[1]) == header
+    again = f"{lines[0]}\n,李秀英,13907155678,media,,,2025-06-01,2028-05-31,,\n"
+    token = csrf(admin_client, "/admin/panelists/import")
+    preview = admin_client.post(
+        "/admin/panelists/import",
+        data={"csrf_token": token, "file": (io.BytesIO(again.encode()), "roster.csv")},
+    )
+    assert preview.status_code == 200 and "李秀英" in preview.get_data(as_text=True)

@@ -22,7 +22,7 @@ def test_admins_list_and_add_users_with_errors_beside_fields(
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert 'value="li.na"' in html and "责任单位用户必须选择所属单位" in html
-    assert "must be at least 10 characters" in html
+    assert "密码须为 10 至 128 个字符" in html
     session.rollback()
     assert accounts.find_user(session=session, username="li.na") is None
 
@@ -103,3 +103,24 @@ def test_seed_demo_refuses_to_run_in_production(database_url, engine, session, s
     app.extensions["panel_engine"].dispose()
     assert result.exit_code == 1 and "development only" in result.output
     assert session.exec(select(User)).first() is None
+
+
+def test_user_form_errors_speak_the_page_language(
+    app, make_user, sign_in, form_token, department
+):
+    """The domain says why by code; a Chinese page words it in Chinese, an English one in
+    English (the view used to match the domain's English sentences and show them as they were)."""
+    admin = sign_in(app.test_client(), make_user("boss", "admin"))
+    make_user("wang", "staff")
+    token = form_token(admin, "/admin/users/new")
+    form = {"csrf_token": token, "username": "WANG", "display_name": "王", "role": "staff",
+            "department": "HOUSING", "password": "short", "active": "y"}  # fmt: skip
+    chinese = admin.post("/admin/users/new", data=form).get_data(as_text=True)
+    expected = ("该用户名已被使用", "密码须为 10 至 128 个字符", "只有责任单位用户才能选择所属单位")
+    assert [words for words in expected if words not in chinese] == []
+    assert "must be" not in chinese and "characters" not in chinese
+    english = admin.post("/admin/users/new?lang=en", data=form).get_data(as_text=True)
+    assert "This username is already taken" in english
+    assert "Between 10 and 128 characters" in english
+    bad_name = admin.post("/admin/users/new", data={**form, "username": "A B"}).text
+    assert "用户名须为 2 至 64 个小写字母、数字或 . _ -" in bad_name

@@ -64,7 +64,7 @@ def test_a_decided_appeal_shows_tally_time_and_opinions_without_identities(
     assert "评议中" in open_page and "评价员意见" not in open_page
     _decide(session, appeal, rules, now)
     listing = department_client.get("/department/appeals").get_data(as_text=True)
-    assert "有效申诉" in listing and "3:1" in listing and "2025-09-24 10:00" in listing
+    assert "有效申诉" in listing and "3:1" in listing and "2025年9月24日（周三）10:00" in listing
     page = department_client.get(f"/department/appeals/{appeal.reference}").get_data(as_text=True)
     assert "3:1" in page and "评价员意见" in page and "处置disagree" in page
     assert not any(name in page for name in names)

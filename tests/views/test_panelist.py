@@ -104,7 +104,7 @@ def test_a_vote_is_recorded_and_the_link_then_shows_the_receipt(
     page = text(receipt)
     assert receipt.status_code == 200
     assert "您的投票已记录" in page and "不同意" in page and OPINION in page
-    assert "2025-09-24 10:00（北京时间）" in page
+    assert "2025年9月24日（周三）10:00（北京时间）" in page
     assert "<form" not in page and 'name="vote"' not in page
 
 

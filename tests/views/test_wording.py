@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from panel_service.enums import PassOver, Refusal, SeatReason, StallReason
 from panel_service.views.wording import FIELD_WORDS, reason, say
 
-PARAMS = {"min": 10, "max": 2000}
+PARAMS = {"min": 10, "max": 2000, "count": 2, "columns": "mobile"}
 
 
 @pytest.mark.parametrize("code", list(Refusal))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from ...enums import AppealStatus, AssignmentState, AuditKind, SeatReason, StallReason
+from ...enums import Actor, AppealStatus, AssignmentState, AuditKind, SeatReason, StallReason
 from ...messaging import webhooks
 from ...models import Appeal, Assignment
 from ...record import audit
@@ -16,7 +16,7 @@ from ..draw import new_nonce
 from ..seating import refusal
 from ..windows import Window
 
-SYSTEM = "system"
+SYSTEM = Actor.SYSTEM
 LIVE = (AppealStatus.OPEN, AppealStatus.STALLED)  # appeals whose seats may still change
 
 
@@ -71,7 +71,7 @@ def refuse_unless_open(locked: Locked, seat: Assignment, now: datetime) -> None:
 
 
 def actor_of(seat: Assignment) -> str:
-    return f"panelist:{seat.panelist_id}"
+    return f"{Actor.PANELIST}:{seat.panelist_id}"
 
 
 def new_seat(appeal: Appeal, panelist_id: int, *, round_: int, window: Window, now) -> Assignment:

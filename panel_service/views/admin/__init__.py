@@ -2,7 +2,8 @@
 
 Each module holds one page group's views and its own blueprint; this package composes
 them into ``bp``, which carries the admin guard when the factory registers it. Modules here
-may import the domain, ``views.common``, ``views.wording`` and ``.forms``; never each other.
+may import the domain, the helpers of ``views`` (``common``, ``wording``, ``labels``,
+``dates``, ``audit_words``, ``period``) and ``.forms``; never each other.
 """
 
 from __future__ import annotations

@@ -8,9 +8,11 @@ from sqlmodel import Session
 from ...appeals.listing import appeal_by_reference
 from ...db import get_session
 from ...enums import AuditKind
+from ...membership.panelists import names
 from ...record import audit
 from ...record import verify as record_verify
 from ...reports.exports import audit_jsonl
+from ..audit_words import describe
 from ..period import period_from_request
 from ..public.common import public_key
 from .forms import ActionForm
@@ -42,9 +44,11 @@ def index():
         page=page,
         per_page=AUDIT_PAGE,
     )
+    panelists = names(session=session)
     return render_template(
         "admin/audit.html",
-        events=events,
+        events=[(event, describe(event, panelists)) for event in events],
+        panelists=panelists,
         period=period,
         kind=kind,
         reference=reference,

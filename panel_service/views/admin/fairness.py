@@ -8,7 +8,7 @@ from flask import Blueprint, render_template
 from ...db import get_session
 from ...membership import panelists
 from ...models import Appeal
-from ...panel.fairness import VERDICTS, draw_records, fairness_report
+from ...panel.fairness import draw_records, fairness_report
 from ...panel.replay import replay_draw
 from ..period import period_from_request
 
@@ -33,7 +33,6 @@ def index():
         period=period,
         report=report,
         names=names,
-        verdict=VERDICTS[report.verdict],
         replayed=len(replays),
         failed=failed,
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...enums import PanelistCategory
+from ..forms import LocalDateField
 
 CATEGORY_LABELS = {
     "cppcc": _l("CPPCC member"),
@@ -20,9 +21,24 @@ CATEGORY_LABELS = {
 }
 
 
+REQUIRED = DataRequired(message=_l("Required"))
+
+
 class PanelistForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
-    mobile = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=30)])
+    name = StringField(
+        _l("Name"),
+        validators=[
+            REQUIRED,
+            Length(max=50, message=_l("No more than %(max)d characters", max=50)),
+        ],
+    )
+    mobile = StringField(
+        _l("Mobile number"),
+        validators=[
+            REQUIRED,
+            Length(max=30, message=_l("No more than %(max)d characters", max=30)),
+        ],
+    )
     category = SelectField(
         _l("Category"),
         choices=[SelectChoice(c.value, CATEGORY_LABELS[c.value]) for c in PanelistCategory],
@@ -30,13 +46,18 @@ class PanelistForm(FlaskForm):
     affiliation = SelectField(
         _l("Affiliation (department or county)"), choices=[], validate_choice=False
     )
-    pledge_signed_on = DateField(_l("Confidentiality pledge signed on"), validators=[Optional()])
-    term_start = DateField(_l("Term starts"), validators=[DataRequired()])
-    term_end = DateField(_l("Term ends"), validators=[DataRequired()])
+    pledge_signed_on = LocalDateField(
+        _l("Confidentiality pledge signed on"), validators=[Optional()]
+    )
+    term_start = LocalDateField(_l("Term starts"), validators=[REQUIRED])
+    term_end = LocalDateField(_l("Term ends"), validators=[REQUIRED])
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file (UTF-8 or GBK)"), validators=[FileRequired()])
+    file = FileField(
+        _l("CSV file (UTF-8 or GBK)"),
+        validators=[FileRequired(message=_l("Please choose a file"))],
+    )
 
 
 class ConfirmImportForm(FlaskForm):
@@ -52,7 +73,7 @@ class ActionForm(FlaskForm):
 class CalendarOverrideForm(FlaskForm):
     """One day set as a working day or a holiday, beating the official calendar."""
 
-    day = DateField(_l("Day"), validators=[DataRequired()])
+    day = LocalDateField(_l("Day"), validators=[DataRequired()])
     workday = SelectField(
         _l("This day is"),
         choices=[

@@ -7,6 +7,7 @@ import base64
 import binascii
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
@@ -27,12 +28,13 @@ from ...membership.panelists import (
     roster,
     update_panelist,
 )
-from ...membership.roster import RosterInvalid, import_roster, read_rows
+from ...membership.roster import COLUMNS, RosterInvalid, import_roster, read_rows
 from ...models import Department, Panelist
-from ...reports.exports import roster_csv, roster_xlsx
+from ...reports.exports import ROSTER_COLUMNS, roster_csv, roster_xlsx
 from ..common import actor, rules
-from ..wording import say, say_errors
-from .forms import ActionForm, ConfirmImportForm, ImportForm, PanelistForm
+from ..labels import ROSTER_COLUMN, label, yes_no
+from ..wording import say
+from .forms import CATEGORY_LABELS, ActionForm, ConfirmImportForm, ImportForm, PanelistForm
 
 bp = Blueprint("roster", __name__)
 
@@ -61,6 +63,35 @@ def _bind_errors(form: PanelistForm, errors: dict) -> None:
         field = getattr(form, name, None)
         if field is not None:
             field.errors = [*field.errors, say(code, name)]
+
+
+def _in_both_languages(words: dict[str, object]) -> dict[str, str]:
+    """What people may write for each code, in either language, with the code."""
+    aliases = {}
+    for lang in ("zh", "en"):
+        with force_locale(lang):
+            aliases.update({str(text): code for code, text in words.items()})
+    return aliases
+
+
+def _import_words() -> dict:
+    """The import reads an export back: headers and categories as words, or as codes."""
+    return dict(aliases=_in_both_languages(ROSTER_COLUMN),
+                categories=_in_both_languages(CATEGORY_LABELS))  # fmt: skip
+
+
+def _file_refusal(refused: RosterInvalid) -> str:
+    params = dict(refused.params)
+    if "columns" in params:
+        params["columns"] = _(", ").join(label("roster_column", c) for c in params["columns"])
+    return say(refused.code, **params)
+
+
+def _row_problems(row: dict) -> list[str]:
+    return [
+        _("%(field)s: %(problem)s", field=label("roster_column", field), problem=say(code, field))
+        for field, code in row.items()
+    ]
 
 
 @bp.get("/panelists")
@@ -177,18 +208,21 @@ def import_file():
         raw = form.file.data.read()
         session = get_session()
         try:
-            preview = read_rows(raw)
-            import_roster(session=session, raw=raw, actor=actor(), now=timeutil.now())
+            words = _import_words()
+            preview = read_rows(raw, words["aliases"])
+            import_roster(session=session, raw=raw, actor=actor(), now=timeutil.now(), **words)
             errors = {}
         except RosterInvalid as exc:
-            errors = {line: say_errors(row) for line, row in exc.rows.items()}
-            message = str(exc)
+            errors = {line: _row_problems(row) for line, row in exc.rows.items()}
+            message = _file_refusal(exc)
         finally:
             session.rollback()  # a preview never stores anything
         confirm.content.data = base64.b64encode(raw).decode("ascii")
     status = 422 if request.method == "POST" and (message or form.errors) else 200
     return render_template(
         "admin/import.html",
+        columns=_(", ").join(label("roster_column", c) for c in COLUMNS),
+        categories=_(", ").join(str(words) for words in CATEGORY_LABELS.values()),
         form=form,
         confirm=confirm,
         preview=preview,
@@ -209,10 +243,12 @@ def import_confirm():
         abort(400)
     session = get_session()
     try:
-        result = import_roster(session=session, raw=raw, actor=actor(), now=timeutil.now())
+        result = import_roster(
+            session=session, raw=raw, actor=actor(), now=timeutil.now(), **_import_words()
+        )
     except RosterInvalid as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(_file_refusal(exc), "error")
         return redirect(url_for(".import_file"))
     session.commit()
     flash(_("%(n)d panelists imported.", n=len(result.added)), "success")
@@ -223,10 +259,15 @@ def import_confirm():
 def export(fmt: str):
     """Download the roster as CSV (UTF-8 with BOM) or XLSX."""
     session = get_session()
+    words = dict(
+        headers=[label("roster_column", column) for column in ROSTER_COLUMNS],
+        yes_no=(yes_no(True), yes_no(False)),
+        categories={code: str(words) for code, words in CATEGORY_LABELS.items()},
+    )
     if fmt == "csv":
-        body, mimetype = roster_csv(session=session), "text/csv; charset=utf-8"
+        body, mimetype = roster_csv(session=session, **words), "text/csv; charset=utf-8"
     else:
-        body = roster_xlsx(session=session)
+        body = roster_xlsx(session=session, sheet_title=_("Panelists"), **words)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body,

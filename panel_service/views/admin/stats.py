@@ -7,8 +7,10 @@ from flask import Blueprint, Response, abort, current_app, render_template
 from flask_babel import gettext as _
 
 from ...db import get_session
+from ...enums import FINISHED_SMS, AssignmentState, OutboxStatus
 from ...reports.charts import bar_svg, series_csv
 from ...reports.stats import (
+    Series,
     appeals_per_month,
     decisions_per_department,
     median_hours_to_decision,
@@ -16,17 +18,19 @@ from ...reports.stats import (
     response_rates,
     sms_delivery,
 )
+from ..labels import CHART_ROWS, label
 from ..period import period_from_request
 
 bp = Blueprint("stats", __name__)
 
+# The table that words each chart's row labels (months and departments are their own words).
+ROW_WORDS = {"response_rates": "seat_state", "sms_delivery": "outbox_status"}
 CHARTS = {
     "appeals_per_month": (appeals_per_month, False),
     "decisions_per_department": (decisions_per_department, True),
     "response_rates": (response_rates, False),
     "sms_delivery": (sms_delivery, False),
 }
-FINISHED_SMS = ["sent", "delivered", "failed"]
 
 
 def _chart_titles() -> dict[str, str]:
@@ -48,6 +52,16 @@ def _series(name: str, period):
     return build(**kwargs), stacked
 
 
+def _worded(name: str, series: Series) -> Series:
+    """The series as the page shows it: rows and columns in the page's language."""
+    table = ROW_WORDS.get(name)
+    return Series(
+        series.title,
+        [label(table, row) for row in series.labels] if table else list(series.labels),
+        {label("chart_series", column): values for column, values in series.columns.items()},
+    )
+
+
 @bp.get("/stats")
 def index():
     """Show the dashboard for a period: four charts and the headline figures."""
@@ -59,10 +73,10 @@ def index():
         "median_hours": median_hours_to_decision(
             session=session, start=period.start, end=period.end
         ),
-        "response_rate": rate(seats, ["voted"], "seats"),
+        "response_rate": rate(seats, [AssignmentState.VOTED], "seats"),
         # Of the texts the provider answered for: confirmed delivered, and given up on.
-        "delivery_rate": rate(sms, ["delivered"], "messages", among=FINISHED_SMS),
-        "failure_rate": rate(sms, ["failed"], "messages", among=FINISHED_SMS),
+        "delivery_rate": rate(sms, [OutboxStatus.DELIVERED], "messages", among=FINISHED_SMS),
+        "failure_rate": rate(sms, [OutboxStatus.FAILED], "messages", among=FINISHED_SMS),
     }
     return render_template(
         "admin/stats.html", period=period, titles=_chart_titles(), figures=figures
@@ -74,7 +88,8 @@ def chart_svg(name: str):
     """Render one chart as SVG."""
     period = period_from_request()
     series, stacked = _series(name, period)
-    return Response(bar_svg(series, _chart_titles()[name], stacked), mimetype="image/svg+xml")
+    svg = bar_svg(_worded(name, series), _chart_titles()[name], stacked, no_data=_("No data"))
+    return Response(svg, mimetype="image/svg+xml", headers={"Vary": "Accept-Language"})
 
 
 @bp.get("/stats/<name>.csv")
@@ -83,7 +98,10 @@ def chart_csv(name: str):
     period = period_from_request()
     series, _stacked = _series(name, period)
     return Response(
-        series_csv(series).encode("utf-8-sig"),
+        series_csv(_worded(name, series), row_header=str(CHART_ROWS[name])).encode("utf-8-sig"),
         mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename={name}.csv"},
+        headers={
+            "Content-Disposition": f"attachment; filename={name}.csv",
+            "Vary": "Accept-Language",
+        },
     )

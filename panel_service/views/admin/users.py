@@ -6,7 +6,6 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ... import timeutil
 from ...access import accounts
@@ -14,20 +13,11 @@ from ...appeals.listing import departments
 from ...db import get_session
 from ...models import Department, User
 from ..forms import SelectChoice, UserForm
+from ..wording import say
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("users", __name__)
-
-_MESSAGES = {
-    "already taken": _l("This username is already taken"),
-    "unknown department": _l("No such department"),
-    "required for a department user": _l("A department user must belong to a department"),
-    "only department users belong to a department": _l(
-        "Only department users can belong to a department"
-    ),
-}
-
 
 def _form(user: User | None = None) -> UserForm:
     session = get_session()
@@ -54,10 +44,10 @@ def _input(form: UserForm) -> accounts.UserInput:
 
 
 def _show_errors(form: UserForm, invalid: accounts.UserInvalid) -> None:
-    for name, message in invalid.errors.items():
+    for name, code in invalid.errors.items():
         field = getattr(form, name, None)
         if field is not None:
-            field.errors = [*field.errors, str(_MESSAGES.get(message, message))]
+            field.errors = [*field.errors, say(code, name)]
 
 
 @bp.get("/users")

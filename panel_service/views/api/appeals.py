@@ -22,7 +22,7 @@ from ...appeals.listing import (
 from ...appeals.outcomes import outcome
 from ...appeals.submission import AppealInput, AppealInvalid, DuplicateAppeal, create_appeal
 from ...db import get_session
-from ...enums import AppealStatus, Refusal
+from ...enums import Actor, AppealStatus, Refusal
 from ...panel.draw import NotEnoughPanelists
 from ..common import rules
 from ..errors import error_response
@@ -102,7 +102,7 @@ def create():
         appeal = create_appeal(
             session=session,
             data=data,
-            submitted_by=f"api:{g.api_key_name}",
+            submitted_by=f"{Actor.API}:{g.api_key_name}",
             rules=rules(),
             now=now,
         )

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, make_response, render_template, request
+from flask import make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ... import timeutil
 from ...appeals.masking import mask
 from ...db import get_session
 from ...panel.lifecycle import OPINION_MAX, OPINION_MIN
 from ...record import seals
 from ...record.public import code
-from ..appeal_pages import deadline
+from .. import dates
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -32,13 +31,13 @@ def security_headers(response):
 
 
 def when(value) -> str:
-    local = timeutil.localize(value, current_app.config["PANEL_TIMEZONE"])
-    return _("%(time)s (Beijing time)", time=local.strftime("%Y-%m-%d %H:%M"))
+    """A time as every page shows it, saying which clock: panelists may be anywhere."""
+    return _("%(time)s (Beijing time)", time=dates.when(value))
 
 
 def seat_deadline(value) -> str:
     """A seat's deadline as its SMS said it, e.g. 9月27日（周六）18:00（北京时间）."""
-    return _("%(time)s (Beijing time)", time=deadline(value))
+    return _("%(time)s (Beijing time)", time=dates.deadline(value))
 
 
 def lang_args() -> dict:

@@ -65,7 +65,6 @@ def fairness_summary():
         "public/fairness.html",
         period=period,
         report=report,
-        verdict=fairness.VERDICTS[report.verdict],
         resubmissions=fairness.resubmissions(session=session, start=period.start, end=period.end),
         code=code,
     )
