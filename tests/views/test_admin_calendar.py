@@ -75,5 +75,5 @@ def test_staff_cannot_touch_the_calendar(staff_client):
 def test_the_delivery_page_shows_each_providers_health(admin_client, app):
     app.config["PANEL_CONFIG"].SMS_BACKENDS = ["console", "file"]
     page = admin_client.get("/admin/outbox").get_data(as_text=True)
-    assert "短信服务商" in page and "<td>console</td><td>正常</td>" in page
-    assert "<td>file</td><td>正常</td>" in page
+    assert "短信服务商" in page and "<td>控制台（开发用）</td><td>正常</td>" in page
+    assert "<td>文件（测试用）</td><td>正常</td>" in page
