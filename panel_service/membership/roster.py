@@ -1,7 +1,7 @@
 """Importing the panel roster from CSV: all rows or none, with a per-row report.
 
-The file is parsed (``read_rows``) before anything is written (``add_rows``), so a preview
-holds no write lock while it reads a large file.
+The file is parsed (``read_rows``) before any transaction; the preview only reads
+(``check_rows``), the import adds every row (``add_rows``) and both refuse the same rows.
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ from sqlmodel import Session
 
 from ..enums import Refusal
 from ..refusals import Refused
-from .panelists import PanelistInput, PanelistInvalid, add_panelist
+from .panelists import (
+    MobileInvalid,
+    PanelistInput,
+    PanelistInvalid,
+    add_panelist,
+    normalize_mobile,
+    validate,
+)
 
 COLUMNS = (
     "name",
@@ -122,6 +129,56 @@ def read_rows(
     return rows
 
 
+def _inputs(rows, categories: Mapping[str, str] | None):
+    categories = categories or {}
+    for line, row in rows:
+        category = row.get("category", "")
+        # A new dict: the rows themselves stay as written (the preview shows them).
+        row = {**row, "category": categories.get(category, category)}
+        yield line, PanelistInput(**{c: row.get(c) or None for c in COLUMNS})
+
+
+def _verdict(errors: dict[int, dict[str, Refusal]], good: int) -> None:
+    if errors:
+        raise RosterInvalid(Refusal.ROWS_INVALID, errors, count=len(errors))
+    if not good:
+        raise RosterInvalid(Refusal.NO_ROWS)
+
+
+def _mobile_or_none(raw: str | None) -> str | None:
+    try:
+        return normalize_mobile(raw)
+    except MobileInvalid:
+        return None
+
+
+def check_rows(
+    *,
+    session: Session,
+    rows: list[tuple[int, dict[str, str]]],
+    categories: Mapping[str, str] | None = None,
+) -> None:
+    """Raise the RosterInvalid that ``add_rows`` would, writing nothing (the preview).
+
+    Only reads: no row is inserted and rolled back, so on SQLite a preview of a long file
+    does not keep other writers waiting while every row is audited and undone.
+    """
+    errors: dict[int, dict[str, Refusal]] = {}
+    mobiles: set[str] = set()  # of the rows add_rows would have added before this one
+    for line, data in _inputs(rows, categories):
+        try:
+            mobile, problems = validate(session=session, data=data)["mobile"], {}
+        except PanelistInvalid as exc:
+            mobile, problems = _mobile_or_none(data.mobile), dict(exc.errors)
+        if mobile in mobiles and "mobile" not in problems:
+            problems["mobile"] = Refusal.MOBILE_TAKEN
+        if problems:
+            errors[line] = problems
+        else:
+            mobiles.add(mobile)
+    _verdict(errors, len(rows) - len(errors))
+
+
 def add_rows(
     *,
     session: Session,
@@ -136,10 +193,7 @@ def add_rows(
     """
     errors: dict[int, dict[str, Refusal]] = {}
     result = ImportResult()
-    categories = categories or {}
-    for line, row in rows:
-        row["category"] = categories.get(row.get("category", ""), row.get("category", ""))
-        data = PanelistInput(**{c: row.get(c) or None for c in COLUMNS})
+    for line, data in _inputs(rows, categories):
         try:
             with session.begin_nested():
                 panelist = add_panelist(session=session, data=data, actor=actor, now=now)
@@ -147,10 +201,7 @@ def add_rows(
             errors[line] = exc.errors
             continue
         result.added.append(panelist.id)
-    if errors:
-        raise RosterInvalid(Refusal.ROWS_INVALID, errors, count=len(errors))
-    if not result.added:
-        raise RosterInvalid(Refusal.NO_ROWS)
+    _verdict(errors, len(result.added))
     return result
 
 

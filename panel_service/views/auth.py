@@ -63,12 +63,13 @@ def _load_user(user_id: str) -> SignedIn | None:
     if not ident.isdigit() or not generation.isdigit():
         return None
     session = get_session()
-    opened = not session.in_transaction()
+    # Nothing begun and nothing pending: whatever this read opens is ours to end.
+    fresh = not (session.in_transaction() or session.new or session.dirty or session.deleted)
     user = session.get(User, int(ident))
     signed_in = None
     if user is not None and user.active and user.session_generation == int(generation):
         signed_in = SignedIn.of(user)
-    if opened:
+    if fresh:
         # A read of our own: let go at once, so a view that parses before it writes (the
         # roster preview) does not hold SQLite's write lock meanwhile.
         session.rollback()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import func, select
 
 from panel_service.enums import Refusal
 from panel_service.membership.roster import RosterInvalid, import_roster
 from panel_service.models import Panelist
+
+from .. import factories
 
 HEADER = "name,mobile,category,affiliation,pledge_signed_on,term_start,term_end\n"
 GOOD = (
@@ -125,3 +128,47 @@ def test_the_exports_text_mark_is_taken_off(session, department, now):
         "=王五",
         "+8613907151234",
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        GOOD,
+        GOOD + "王二,+86 139-0715-1234,media,,,2025-06-01,2028-05-31\n",  # the file's own twin
+        GOOD + "张三,12345,cppcc,,,2025-06-01,2028-05-31\n"
+        + "赵四,13907159999,star,,,x,2028-05-31\n"
+        + "钱五,13907159999,media,,,2025-06-01,2028-05-31\n",
+        HEADER + "孙六,13907151234,star,,,2025-06-01,2028-05-31\n"
+        + "周七,13907151234,star,,,2025-06-01,2028-05-31\n",
+    ],
+)  # fmt: skip
+def test_the_preview_refuses_what_the_import_would_and_writes_nothing(
+    session, department, now, body
+):
+    from panel_service.membership.roster import check_rows, read_rows
+
+    factories.PanelistFactory(mobile="+8613907159999")
+    session.commit()
+    rows = read_rows(body.encode())
+    try:
+        import_roster(session=session, raw=body.encode(), actor="t", now=now)
+        expected = None
+    except RosterInvalid as exc:
+        expected = (exc.code, exc.rows)
+    session.rollback()
+    statements = []
+    listen = sa.event.listen
+    engine = session.get_bind()
+    record = lambda *args: statements.append(args[2])  # noqa: E731
+    listen(engine, "before_cursor_execute", record)
+    try:
+        check_rows(session=session, rows=rows)
+        found = None
+    except RosterInvalid as exc:
+        found = (exc.code, exc.rows)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    session.rollback()
+    assert found == expected
+    assert statements
+    assert all(s.lstrip().upper().startswith(("SELECT", "BEGIN")) for s in statements)

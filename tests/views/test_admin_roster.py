@@ -49,8 +49,11 @@ def test_roster_lists_members_and_exports(admin_client, pool):
     assert sheet.max_row == 21
 
 
-def test_the_csv_export_names_one_charset(admin_client, pool):
-    exported = admin_client.get("/admin/panelists/export.csv")
+@pytest.mark.parametrize(
+    "url", ["/admin/panelists/export.csv", "/admin/stats/appeals_per_month.csv"]
+)
+def test_a_csv_download_names_one_charset(admin_client, pool, url):
+    exported = admin_client.get(url)
     assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert exported.headers["Content-Disposition"].startswith("attachment;")
 
@@ -336,3 +339,28 @@ def test_a_mixed_encoding_is_refused_with_the_line_in_chinese(admin_client, depa
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "第 4 行" in html and "鐜" not in html
+
+
+def test_the_preview_writes_nothing_not_even_to_roll_it_back(app, admin_client, department):
+    """Inserting every row (and its audit event) to undo it kept SQLite's write lock for as
+    long as the rows took; the preview only reads."""
+    import sqlalchemy as sa
+
+    token = csrf(admin_client, "/admin/panelists/import")
+    statements = []
+    engine = app.extensions["panel_engine"]
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        preview = admin_client.post(
+            "/admin/panelists/import",
+            data={"csrf_token": token, "file": (io.BytesIO(GOOD_CSV.encode()), "roster.csv")},
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert preview.status_code == 200 and "李秀英" in preview.get_data(as_text=True)
+    assert "SELECT" in statements
+    assert not {"INSERT", "UPDATE", "DELETE", "SAVEPOINT"} & set(statements)

@@ -28,7 +28,7 @@ from ...membership.panelists import (
     roster,
     update_panelist,
 )
-from ...membership.roster import COLUMNS, RosterInvalid, add_rows, read_rows
+from ...membership.roster import COLUMNS, RosterInvalid, add_rows, check_rows, read_rows
 from ...models import Department, Panelist
 from ...reports.exports import ROSTER_COLUMNS, roster_csv, roster_xlsx
 from ..common import actor, config, content_disposition, rules
@@ -213,10 +213,9 @@ def import_file():
             preview = read_rows(raw, words["aliases"], max_rows=config().ROSTER_MAX_ROWS)
             session = get_session()
             try:
-                add_rows(session=session, rows=preview, actor=actor(), now=timeutil.now(),
-                         categories=words["categories"])  # fmt: skip
+                check_rows(session=session, rows=preview, categories=words["categories"])
             finally:
-                session.rollback()  # a preview never stores anything
+                session.rollback()  # it only read; end the transaction at once
             errors = {}
         except RosterInvalid as exc:
             errors = {line: _row_problems(row) for line, row in exc.rows.items()}
