@@ -72,7 +72,11 @@ def import_command(file: Path) -> None:
     with _session() as session:
         try:
             result = import_roster(
-                session=session, raw=file.read_bytes(), actor=Actor.CLI, now=timeutil.now()
+                session=session,
+                raw=file.read_bytes(),
+                actor=Actor.CLI,
+                now=timeutil.now(),
+                max_rows=current_app.config["PANEL_CONFIG"].ROSTER_MAX_ROWS,
             )
         except RosterInvalid as exc:
             session.rollback()

@@ -92,6 +92,7 @@ class Config:
     WEBHOOK_TIMEOUT: int = 10
     ATTACHMENT_DIR: str = str(PROJECT_ROOT / "instance" / "attachments")
     MAX_UPLOAD_MB: int = 55  # a whole appeal form: 5 attachments of 10 MB plus the text
+    ROSTER_MAX_ROWS: int = 2000  # rows a roster file may have (a whole panel, several times)
     API_MAX_BODY: int = 256 * 1024
     LOG_FORMAT: str = ""  # json or text; empty: JSON lines in production, text elsewhere
     LOG_LEVEL: str = "INFO"
@@ -229,6 +230,8 @@ class Config:
             raise ConfigError("PANEL_WEBHOOK_TIMEOUT must be between 1 and 60 seconds")
         if self.MAX_UPLOAD_MB < 1 or self.API_MAX_BODY < 1024:
             raise ConfigError("PANEL_MAX_UPLOAD_MB and PANEL_API_MAX_BODY are too small")
+        if self.ROSTER_MAX_ROWS < 1:
+            raise ConfigError("PANEL_ROSTER_MAX_ROWS must be at least 1")
         if self.LOG_FORMAT not in {"", "json", "text"}:
             raise ConfigError("PANEL_LOG_FORMAT must be json or text")
         if self.LOG_LEVEL.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

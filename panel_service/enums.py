@@ -166,7 +166,10 @@ class Refusal(StrEnum):
     PASSWORD_LENGTH = "password_length"
     # A roster file.
     NOT_UTF8_OR_GBK = "not_utf8_or_gbk"
+    MIXED_ENCODING = "mixed_encoding"
     MISSING_COLUMNS = "missing_columns"
+    DUPLICATE_COLUMNS = "duplicate_columns"
+    TOO_MANY_ROWS = "too_many_rows"
     ROWS_INVALID = "rows_invalid"
     NO_ROWS = "no_rows"
 

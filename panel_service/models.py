@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -22,6 +23,11 @@ from .enums import (
     VoteChoice,
 )
 from .timeutil import UTCDateTime, now
+
+
+def new_public_id() -> str:
+    """A random, URL-safe name for a row (128 bits)."""
+    return secrets.token_urlsafe(16)
 
 
 def _ts(nullable: bool = True, **kw):
@@ -278,6 +284,9 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=now, sa_type=UTCDateTime(), nullable=False)
     last_login_at: datetime | None = _ts()
+    # Rides in the session cookie with the id; bumped on logout, a new password and a change
+    # of status, so every cookie issued before no longer signs anyone in (views/auth.py).
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 # A bearer key for the hotline platform; only the SHA-256 of the key is stored.
@@ -310,6 +319,10 @@ class IdempotencyRecord(SQLModel, table=True):
 # A file attached to an appeal; the bytes live under PANEL_ATTACHMENT_DIR, not static/.
 class Attachment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # What URLs name the file by: random, so one link tells nothing about the next file.
+    public_id: str = Field(
+        default_factory=new_public_id, sa_type=sa.String(32), unique=True, index=True
+    )
     appeal_id: int = Field(foreign_key="appeal.id", index=True)
     filename: str = Field(sa_type=sa.String(200))  # as uploaded, for display only
     content_type: str = Field(sa_type=sa.String(50))  # sniffed from the content

@@ -302,7 +302,7 @@ def sign_in():
 
     def sign(client, user):
         with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = f"{user.id}:{user.password_hash[-12:]}"
+            flask_session["_user_id"] = f"{user.id}:{user.session_generation}"
             flask_session["_fresh"] = True
         return client
 

@@ -100,3 +100,38 @@ def test_a_trail_recorded_before_0006_still_verifies_untouched(tmp_path):
         report = audit.verify_chain(session=session)
         assert (report.ok, report.chain) == (False, "legacy")
     engine.dispose()
+
+
+def test_0011_gives_every_kept_attachment_a_random_public_id(tmp_path):
+    from datetime import datetime
+
+    url = f"sqlite:///{tmp_path / 'attachments.db'}"
+    migrate.upgrade(url, "0009")
+    engine = sa.create_engine(url)
+    at = datetime(2025, 9, 24, 2, 0)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO department (id, code, name) VALUES (1, 'HA', '住建局')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO appeal (id, reference, work_order_no, department_id, citizen_request,"
+                " department_reply, appeal_reason, policy_basis, repeat_calls, submitted_by,"
+                " submitted_at, deadline, status, draw_position) VALUES (1, 'A-1', 'WO-1', 1,"
+                " '诉求', '答复', '理由', '依据', 0, 'staff:test', :at, :at, 'open', 0)"
+            ),
+            {"at": at},
+        )
+        for n in range(3):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO attachment (appeal_id, filename, content_type, size, sha256,"
+                    " storage_name, uploaded_by, created_at) VALUES (1, :name, 'image/png', 1,"
+                    " :sha, :storage, 'staff:test', :at)"
+                ),
+                {"name": f"{n}.png", "sha": "0" * 64, "storage": f"{n}.png",
+                 "at": at},
+            )  # fmt: skip
+    migrate.upgrade(url)
+    with engine.connect() as conn:
+        ids = conn.execute(sa.text("SELECT public_id FROM attachment")).scalars().all()
+    engine.dispose()
+    assert len(ids) == 3 and len(set(ids)) == 3 and all(len(i) >= 22 for i in ids)

@@ -116,13 +116,23 @@ def update_user(*, session: Session, user: User, data: UserInput) -> User:
         errors["username"] = Refusal.USERNAME_TAKEN
     if errors:
         raise UserInvalid(errors)
+    status_changed = values["active"] != user.active
     for name, value in values.items():
         setattr(user, name, value)
     if data.password:
         user.password_hash = hash_password(data.password)
+    if data.password or status_changed:
+        # Reactivating must not revive a cookie from before the deactivation either.
+        end_sessions(session=session, user=user)
     session.add(user)
     session.flush()
     return user
+
+
+def end_sessions(*, session: Session, user: User) -> None:
+    """End every session the user has open: cookies issued before no longer sign them in."""
+    user.session_generation = (user.session_generation or 0) + 1
+    session.add(user)
 
 
 def find_user(*, session: Session, username: str) -> User | None:

@@ -1,11 +1,11 @@
 """Files attached to an appeal: PDF, JPEG or PNG, recognised by their bytes, not their name.
 
 The bytes are written under the attachment directory (never ``static/``) with a random name;
-the row keeps the uploaded name for display only. Files are written before the transaction
-commits, and the caller deletes them with ``discard`` if it rolls back, so a failed appeal
-leaves neither rows nor files behind. Panelists get a file only on the terms of
-``panelist_may_read``.
-"""
+the row keeps the uploaded name for display only, and URLs name the file by a random
+``public_id`` (never the row's id, which would tell the next file's). Files are written
+before the transaction commits, and the caller deletes them with ``discard`` if it rolls
+back, so a failed appeal leaves neither rows nor files behind. Panelists get a file only on
+the terms of ``panelist_may_read``."""
 
 from __future__ import annotations
 
@@ -116,6 +116,16 @@ def store(
     return rows
 
 
+EXTENSIONS = {content_type: extension for _magic, content_type, extension in SIGNATURES}
+
+
+def download_name(filename: str, content_type: str) -> str:
+    """The name a file is served under: its stem, with the extension of the type its bytes
+    were found to be (``会议纪要.html`` holding a PNG is served as ``会议纪要.png``)."""
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    return (stem.strip() or "attachment") + EXTENSIONS[content_type]
+
+
 def discard(*, rows: list[Attachment], directory: Path) -> None:
     """Delete the files of rows whose transaction was rolled back."""
     for row in rows:
@@ -128,6 +138,15 @@ def for_appeal(*, session: Session, appeal_id: int) -> list[Attachment]:
             select(Attachment).where(Attachment.appeal_id == appeal_id).order_by(Attachment.id)
         ).all()
     )
+
+
+def find(*, session: Session, appeal_id: int, public_id: str) -> Attachment | None:
+    """The appeal's attachment named ``public_id`` in URLs, or None."""
+    return session.exec(
+        select(Attachment).where(
+            Attachment.appeal_id == appeal_id, Attachment.public_id == public_id
+        )
+    ).first()
 
 
 def path_of(attachment: Attachment, directory: Path) -> Path:

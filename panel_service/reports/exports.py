@@ -11,6 +11,7 @@ from datetime import datetime
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
+from ..membership.roster import FORMULA_STARTS, TEXT_MARK
 from ..models import AuditEvent, Department, Panelist
 
 ROSTER_COLUMNS = (
@@ -25,6 +26,16 @@ ROSTER_COLUMNS = (
     "active",
     "mobile_failing_since",
 )
+
+
+def is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def neutralise(value: object) -> object:
+    """A CSV cell as text: a leading ``'`` before what a spreadsheet would evaluate (the
+    mobile's ``+86`` too, which would otherwise turn into a number)."""
+    return TEXT_MARK + value if is_formula_like(value) else value
 
 
 def roster_rows(
@@ -62,13 +73,15 @@ def roster_csv(
     yes_no: tuple[str, str] = ("yes", "no"),
     categories: Mapping[str, str] | None = None,
 ) -> bytes:
-    """UTF-8 with a BOM, so Excel on Chinese Windows opens it correctly. ``headers``,
+    """UTF-8 with a BOM, so Excel on Chinese Windows opens it correctly; no cell is a
+    formula (``neutralise``). ``headers``,
     ``yes_no`` and ``categories`` are the words people read (the page's language); the
     import takes them back."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
-    writer.writerows(roster_rows(session=session, yes_no=yes_no, categories=categories))
+    for row in roster_rows(session=session, yes_no=yes_no, categories=categories):
+        writer.writerow([neutralise(value) for value in row])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -80,16 +93,27 @@ def roster_xlsx(
     categories: Mapping[str, str] | None = None,
     sheet_title: str = "panelists",
 ) -> bytes:
-    """The roster as a workbook of one sheet, under the same headers as the CSV."""
+    """The roster as a workbook of one sheet, under the same headers as the CSV; text is
+    stored as strings, never formulas."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title
-    sheet.append(list(headers))
-    for row in roster_rows(session=session, yes_no=yes_no, categories=categories):
-        sheet.append(row)
+    rows = roster_rows(session=session, yes_no=yes_no, categories=categories)
+    for number, row in enumerate([list(headers), *rows], start=1):
+        for column, value in enumerate(row, start=1):
+            _text_cell(sheet, number, column, value)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _text_cell(sheet, row: int, column: int, value: object) -> None:
+    cell = sheet.cell(row=row, column=column)
+    cell.value = value  # openpyxl makes a str starting with "=" a formula ...
+    if isinstance(value, str):
+        cell.data_type = "s"  # ... so it is stored as the string it is
+        if is_formula_like(value):
+            cell.quotePrefix = True  # as if typed with a leading ': editing keeps it text
 
 
 def audit_jsonl(*, session: Session, start: datetime, end: datetime) -> Iterator[str]:

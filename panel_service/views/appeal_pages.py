@@ -12,6 +12,7 @@ from ..appeals.listing import AppealFilter
 from ..enums import AppealStatus
 from ..models import Appeal, Attachment
 from .appeal_form import attachment_dir
+from .common import content_disposition
 
 PER_PAGE = 20
 
@@ -47,7 +48,8 @@ def page_number() -> int:
 def send_attachment(
     appeal: Appeal, attachment: Attachment | None, *, download_name: str | None = None
 ):
-    """Send the file inline only for images and PDFs we sniffed, with the stored type.
+    """Send the file as a download, with the stored (sniffed) type and a name whose
+    extension is that type's.
 
     ``download_name`` replaces the uploaded name (panelists get it masked).
     """
@@ -56,13 +58,11 @@ def send_attachment(
     path = attachments.path_of(attachment, attachment_dir())
     if not path.is_file():
         abort(404)
-    response = send_file(
-        path,
-        mimetype=attachment.content_type,
-        download_name=download_name or attachment.filename,
-        as_attachment=attachment.content_type == "application/pdf",
-        max_age=0,
+    name = attachments.download_name(
+        download_name or attachment.filename, attachment.content_type
     )
+    response = send_file(path, mimetype=attachment.content_type, max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

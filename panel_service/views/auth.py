@@ -34,11 +34,12 @@ class SignedIn(UserMixin):
     display_name: str
     role: Role
     department_id: int | None
-    session_token: str
+    session_generation: int
 
     def get_id(self) -> str:
-        # Part of the password hash rides in the session: a password change ends old sessions.
-        return f"{self.id}:{self.session_token}"
+        # The id and the user's session generation, nothing derived from the password:
+        # logging out bumps the generation, so a copy of the cookie dies with the session.
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def actor(self) -> str:
@@ -52,19 +53,27 @@ class SignedIn(UserMixin):
             display_name=user.display_name,
             role=Role(user.role),
             department_id=user.department_id,
-            session_token=user.password_hash[-12:],
+            session_generation=user.session_generation,
         )
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> SignedIn | None:
-    ident, _sep, token = (user_id or "").partition(":")
-    if not ident.isdigit():
+    ident, _sep, generation = (user_id or "").partition(":")
+    if not ident.isdigit() or not generation.isdigit():
         return None
-    user = get_session().get(User, int(ident))
-    if user is None or not user.active or user.password_hash[-12:] != token:
-        return None
-    return SignedIn.of(user)
+    session = get_session()
+    # Nothing begun and nothing pending: whatever this read opens is ours to end.
+    fresh = not (session.in_transaction() or session.new or session.dirty or session.deleted)
+    user = session.get(User, int(ident))
+    signed_in = None
+    if user is not None and user.active and user.session_generation == int(generation):
+        signed_in = SignedIn.of(user)
+    if fresh:
+        # A read of our own: let go at once, so a view that parses before it writes (the
+        # roster preview) does not hold SQLite's write lock meanwhile.
+        session.rollback()
+    return signed_in
 
 
 login_manager.login_view = "auth.login"
@@ -119,9 +128,16 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign the current user out."""
+    """Sign the current user out, ending their sessions on the server."""
     form = LogoutForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            session = get_session()
+            user = session.get(User, current_user.id)
+            if user is not None:
+                accounts.end_sessions(session=session, user=user)
+                session.commit()
+            log.info("signed out", extra={"user_id": current_user.id})
         logout_user()
         flash(_("You have signed out."))
     return redirect(url_for("auth.login"))

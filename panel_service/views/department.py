@@ -12,7 +12,7 @@ from ..appeals.outcomes import anonymous_opinions
 from ..db import get_session
 from ..enums import AppealStatus
 from ..extensions import csrf
-from ..models import Appeal, Attachment, Department
+from ..models import Appeal, Department
 from ..panel.voting import published_tally
 from ..reports.attention import desk
 from . import appeal_form
@@ -89,8 +89,10 @@ def new_appeal():
     return appeal_form.form_page("appeal_new.html", only=_own_department())
 
 
-@bp.get("/appeals/<reference>/files/<int:attachment_id>")
-def attachment(reference: str, attachment_id: int):
+@bp.get("/appeals/<reference>/files/<public_id>")
+def attachment(reference: str, public_id: str):
     """Send one of this department's appeal's attachments."""
     appeal = _own_appeal(reference)
-    return send_attachment(appeal, get_session().get(Attachment, attachment_id))
+    return send_attachment(
+        appeal, attachments.find(session=get_session(), appeal_id=appeal.id, public_id=public_id)
+    )

@@ -55,6 +55,18 @@ def _headers(response, *, production: bool):
     return response
 
 
+def no_store(response):
+    """Keep a signed-in page out of every cache: the back button after logout, a shared
+    computer's disk and a proxy show nothing."""
+    if "no-store" not in response.headers.get("Cache-Control", ""):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# The audiences whose pages are behind a sign-in.
+SIGNED_IN = ("staff", "department", "admin")
+
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -146,6 +158,8 @@ def init_app(app) -> None:
     funcs = app.before_request_funcs.setdefault(None, [])
     funcs.insert(1 if funcs else 0, refuse_bad_input)
     app.before_request_funcs.setdefault("api", []).append(refuse_nul_api)
+    for name in SIGNED_IN:  # nested blueprints (admin.users, ...) run their parent's too
+        app.after_request_funcs.setdefault(name, []).append(no_store)
     proxy_fix(app)
     if production and not config.RATELIMIT_ENABLED:
         log.warning("rate limits are off (PANEL_RATELIMIT_ENABLED=false): for benchmarks only")

@@ -14,7 +14,7 @@ from ..appeals.listing import appeal_by_reference, count_with_status, department
 from ..db import get_session
 from ..enums import AppealStatus
 from ..extensions import csrf
-from ..models import Attachment, Department
+from ..models import Department
 from ..panel.lifecycle import withdraw_appeal
 from ..panel.voting import published_tally
 from ..refusals import Invalid, Refused
@@ -125,8 +125,10 @@ def withdraw(reference: str):
     return render_template("staff/withdraw.html", appeal=appeal, form=form), 422
 
 
-@bp.get("/appeals/<reference>/files/<int:attachment_id>")
-def attachment(reference: str, attachment_id: int):
+@bp.get("/appeals/<reference>/files/<public_id>")
+def attachment(reference: str, public_id: str):
     """Send one of the appeal's attachments."""
     appeal = _appeal_or_404(reference)
-    return send_attachment(appeal, get_session().get(Attachment, attachment_id))
+    return send_attachment(
+        appeal, attachments.find(session=get_session(), appeal_id=appeal.id, public_id=public_id)
+    )

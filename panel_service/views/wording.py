@@ -55,8 +55,19 @@ WORDS = {
     Refusal.DEPARTMENT_REQUIRED: _l("A department user must belong to a department"),
     Refusal.NOT_A_DEPARTMENT_USER: _l("Only department users can belong to a department"),
     Refusal.PASSWORD_LENGTH: _l("Between %(min)d and %(max)d characters"),
-    Refusal.NOT_UTF8_OR_GBK: _l("The file is neither UTF-8 nor GBK/GB18030 text."),
+    Refusal.NOT_UTF8_OR_GBK: _l(
+        "Line %(line)d of the file is neither UTF-8 nor GBK/GB18030 text; save the file as "
+        "UTF-8 and upload it again."
+    ),
+    Refusal.MIXED_ENCODING: _l(
+        "Line %(line)d is not UTF-8 like the rest of the file: the file mixes encodings. Save "
+        "it as UTF-8 and upload it again."
+    ),
     Refusal.MISSING_COLUMNS: _l("The file is missing columns: %(columns)s"),
+    Refusal.DUPLICATE_COLUMNS: _l("The file has these columns more than once: %(columns)s"),
+    Refusal.TOO_MANY_ROWS: _l(
+        "The file has more than %(limit)d rows; split it into files of at most %(limit)d rows."
+    ),
     Refusal.ROWS_INVALID: _l("%(count)d rows have errors; nothing was imported."),
     Refusal.NO_ROWS: _l("The file has no rows."),
 }

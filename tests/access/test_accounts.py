@@ -189,3 +189,17 @@ def test_cli_user_mistakes_are_one_line(runner, session):
     assert "password:" in result.output
     session.rollback()
     assert session.get(User, 1) is None
+
+
+@pytest.mark.parametrize(
+    ("change", "ends"),
+    [({"password": "a brand new password"}, True), ({"active": False}, True),
+     ({"display_name": "王小明"}, False)],
+)  # fmt: skip
+def test_a_new_password_or_status_ends_the_users_sessions(session, make_user, change, ends):
+    user = make_user("wang", "staff")
+    before = user.session_generation
+    values = {"username": "wang", "display_name": "王", "role": "staff", **change}
+    accounts.update_user(session=session, user=user, data=UserInput(**values))
+    session.commit()
+    assert (user.session_generation > before) is ends

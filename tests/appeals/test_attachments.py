@@ -101,13 +101,13 @@ def test_panelists_get_the_files_through_their_current_link(
     _pledged(session, [seat], now)
     token = make_link(seat)
     client = app.test_client()
-    assert _get(client, f"/v/{token}/files/{attached.id}") == 200
-    assert _get(client, f"/v/{token}/files/{attached.id + 1}") == 404
-    assert _get(client, f"/v/not-a-token/files/{attached.id}") == 404
+    assert _get(client, f"/v/{token}/files/{attached.public_id}") == 200
+    assert _get(client, f"/v/{token}/files/{attached.public_id[:-1]}x") == 404
+    assert _get(client, f"/v/not-a-token/files/{attached.public_id}") == 404
     seat.link_nonce = new_nonce()  # what revoking the link does
     session.add(seat)
     session.commit()
-    assert _get(client, f"/v/{token}/files/{attached.id}") == 404
+    assert _get(client, f"/v/{token}/files/{attached.public_id}") == 404
 
 
 def test_a_withdrawn_appeal_serves_no_files_to_panelists(
@@ -116,10 +116,10 @@ def test_a_withdrawn_appeal_serves_no_files_to_panelists(
     seat = seated(session=session, appeal_id=appeal.id)[0]
     _pledged(session, [seat], now)
     token = make_link(seat)
-    assert _get(app.test_client(), f"/v/{token}/files/{attached.id}") == 200
+    assert _get(app.test_client(), f"/v/{token}/files/{attached.public_id}") == 200
     withdraw_appeal(session=session, appeal=appeal, reason="撤回", actor="test", now=now)
     session.commit()
-    assert _get(app.test_client(), f"/v/{token}/files/{attached.id}") == 404
+    assert _get(app.test_client(), f"/v/{token}/files/{attached.public_id}") == 404
 
 
 FORGED = "forged-token"
@@ -143,14 +143,15 @@ def test_files_wait_for_the_pledge_and_a_refusal_is_the_dead_link_page(
     session.commit()
     token = make_link(seat)
     client = app.test_client()
-    url = f"/v/{token}/files/{attached.id}"
+    url = f"/v/{token}/files/{attached.public_id}"
     dead = client.get(f"/v/{FORGED}{query}")  # the link page of a forged token
     expected = _dead_link_page(dead, f"/v/{FORGED}")
     assert title in expected
 
     before = client.get(url + query)
     assert _dead_link_page(before, url) == expected
-    for other in (f"/v/{FORGED}/files/{attached.id}", f"/v/{token}/files/{attached.id + 1}"):
+    wrong = attached.public_id[:-1] + "x"
+    for other in (f"/v/{FORGED}/files/{attached.public_id}", f"/v/{token}/files/{wrong}"):
         assert _dead_link_page(client.get(other + query), other) == expected  # no hint it exists
     for header in ("Content-Type", "Cache-Control", "Content-Security-Policy"):
         assert before.headers[header] == dead.headers[header]
@@ -164,7 +165,7 @@ def test_a_decided_appeal_serves_no_files_to_voted_or_closed_seats(
 ):
     seats = seated(session=session, appeal_id=appeal.id)
     _pledged(session, seats, now)
-    urls = [f"/v/{make_link(seat)}/files/{attached.id}" for seat in seats]
+    urls = [f"/v/{make_link(seat)}/files/{attached.public_id}" for seat in seats]
     client = app.test_client()
     for seat in seats[:2]:
         record_vote(session=session, assignment=seat, vote="agree", opinion=OPINION,
@@ -185,7 +186,7 @@ def test_a_decided_appeal_serves_no_files_to_voted_or_closed_seats(
 def test_files_close_with_the_seat_deadline(app, session, appeal, attached, make_link, now):
     seat = seated(session=session, appeal_id=appeal.id)[0]
     _pledged(session, [seat], now)
-    url = f"/v/{make_link(seat)}/files/{attached.id}"
+    url = f"/v/{make_link(seat)}/files/{attached.public_id}"
     client = app.test_client()
     timeutil.set_clock(lambda: seat.deadline - timedelta(seconds=1))
     assert _get(client, url) == 200
@@ -239,12 +240,12 @@ def test_panelists_see_file_names_masked_staff_see_them_whole(
     html = pledge(client, token).get_data(as_text=True)
     assert "市民身份证139****1234.png" in html and "13907151234" not in html
 
-    response = client.get(f"/v/{token}/files/{row.id}")
+    response = client.get(f"/v/{token}/files/{row.public_id}")
     response.close()
     disposition = unquote(response.headers["Content-Disposition"])
     assert "139****1234.png" in disposition and "0715" not in disposition
 
-    staff = staff_client.get(f"/staff/appeals/{appeal.reference}/files/{row.id}")
+    staff = staff_client.get(f"/staff/appeals/{appeal.reference}/files/{row.public_id}")
     staff.close()
     assert name in unquote(staff.headers["Content-Disposition"])
     assert name in staff_client.get(f"/staff/appeals/{appeal.reference}").get_data(as_text=True)
@@ -259,10 +260,10 @@ def test_staff_and_the_own_department_get_files_others_do_not(
     session.commit()
     other = sign_in(app.test_client(), make_user("edu", "department", "EDU"))
     ref = appeal.reference
-    assert _get(staff_client, f"/staff/appeals/{ref}/files/{attached.id}") == 200
-    assert _get(department_client, f"/department/appeals/{ref}/files/{attached.id}") == 200
-    assert _get(other, f"/department/appeals/{ref}/files/{attached.id}") == 404
-    assert _get(app.test_client(), f"/staff/appeals/{ref}/files/{attached.id}") == 302
+    assert _get(staff_client, f"/staff/appeals/{ref}/files/{attached.public_id}") == 200
+    assert _get(department_client, f"/department/appeals/{ref}/files/{attached.public_id}") == 200
+    assert _get(other, f"/department/appeals/{ref}/files/{attached.public_id}") == 404
+    assert _get(app.test_client(), f"/staff/appeals/{ref}/files/{attached.public_id}") == 302
     leaked = f"/static/../instance/attachments/{attached.storage_name}"
     assert _get(app.test_client(), leaked) == 404
 
@@ -277,5 +278,50 @@ def test_the_panelists_page_links_the_files_through_their_token(
     session.commit()
     token = make_link(seat)
     html = app.test_client().get(f"/v/{token}").get_data(as_text=True)
-    assert f'href="/v/{token}/files/{attached.id}"' in html and "答复函.pdf" in html
+    assert f'href="/v/{token}/files/{attached.public_id}"' in html and "答复函.pdf" in html
     assert "附件" in html
+
+
+def test_downloads_are_named_for_the_type_found_in_their_bytes(
+    app, session, appeal, make_link, staff_client, department_client, now
+):
+    directory = Path(app.config["PANEL_ATTACHMENT_DIR"])
+    row = _attach(session, appeal, directory, now, "会议纪要.html", PNG)
+    seat = seated(session=session, appeal_id=appeal.id)[0]
+    _pledged(session, [seat], now)
+    ref = appeal.reference
+    for client, url in (
+        (staff_client, f"/staff/appeals/{ref}/files/{row.public_id}"),
+        (department_client, f"/department/appeals/{ref}/files/{row.public_id}"),
+        (app.test_client(), f"/v/{make_link(seat)}/files/{row.public_id}"),
+    ):
+        response = client.get(url)
+        response.close()
+        assert response.status_code == 200 and response.mimetype == "image/png"
+        disposition = response.headers["Content-Disposition"]
+        # Always a download, never shown in our origin; the name in RFC 5987 form.
+        assert disposition.startswith("attachment;")
+        assert "filename*=UTF-8''%E4%BC%9A%E8%AE%AE%E7%BA%AA%E8%A6%81.png" in disposition
+        assert ".html" not in disposition
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type", "served"),
+    [("会议纪要.html", "image/png", "会议纪要.png"), ("scan.JPEG", "image/jpeg", "scan.jpg"),
+     ("答复函", "application/pdf", "答复函.pdf"), (".htaccess", "image/png", "attachment.png"),
+     ("报告.pdf", "application/pdf", "报告.pdf")],
+)  # fmt: skip
+def test_the_served_name_keeps_the_stem_and_takes_the_types_extension(name, content_type, served):
+    assert attachments.download_name(name, content_type) == served
+
+
+def test_attachment_urls_name_files_by_a_random_id(
+    app, session, appeal, attached, staff_client, now
+):
+    second = _attach(session, appeal, Path(app.config["PANEL_ATTACHMENT_DIR"]), now, "b.png", PNG)
+    ref = appeal.reference
+    assert len(attached.public_id) >= 22 and attached.public_id != second.public_id
+    assert str(attached.id) not in (attached.public_id, second.public_id)
+    page = staff_client.get(f"/staff/appeals/{ref}").get_data(as_text=True)
+    assert f"/files/{attached.public_id}" in page and f"/files/{second.public_id}" in page
+    assert _get(staff_client, f"/staff/appeals/{ref}/files/{attached.id}") == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
@@ -46,6 +47,37 @@ def test_roster_lists_members_and_exports(admin_client, pool):
     assert exported.data.decode("utf-8-sig").count("\n") == 21
     sheet = load_workbook(io.BytesIO(admin_client.get("/admin/panelists/export.xlsx").data)).active
     assert sheet.max_row == 21
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/panelists/export.csv", "/admin/stats/appeals_per_month.csv"]
+)
+def test_a_csv_download_names_one_charset(admin_client, pool, url):
+    exported = admin_client.get(url)
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert exported.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_an_exported_roster_imports_again_with_its_mobiles(admin_client, session, department):
+    factories.PanelistFactory(name="=王建国", mobile="+8613907151234")
+    session.commit()
+    exported = admin_client.get("/admin/panelists/export.csv").data
+    session.execute(Panelist.__table__.delete())
+    session.commit()
+    token = csrf(admin_client, "/admin/panelists/import")
+    content = re.search(
+        r'id="content" name="content" type="hidden" value="([^"]+)"',
+        admin_client.post(
+            "/admin/panelists/import",
+            data={"csrf_token": token, "file": (io.BytesIO(exported), "roster.csv")},
+        ).get_data(as_text=True),
+    ).group(1)
+    admin_client.post(
+        "/admin/panelists/import/confirm", data={"csrf_token": token, "content": content}
+    )
+    reread(session)
+    member = session.exec(select(Panelist)).one()
+    assert (member.name, member.mobile) == ("=王建国", "+8613907151234")
 
 
 def test_add_panelist_form_keeps_input_on_error_then_saves(admin_client, session, department):
@@ -251,3 +283,84 @@ def test_the_roster_export_has_worded_headers_and_imports_again(
         data={"csrf_token": token, "file": (io.BytesIO(again.encode()), "roster.csv")},
     )
     assert preview.status_code == 200 and "李秀英" in preview.get_data(as_text=True)
+
+
+def test_the_preview_parses_with_no_transaction_open(
+    admin_client, session, department, monkeypatch, inspect_engine
+):
+    """While the file is read, the request holds no transaction: on SQLite another
+    connection can write (a preview used to hold the write lock from the sign-in check on)."""
+    import sqlalchemy as sa
+
+    from panel_service.db import get_session
+    from panel_service.views.admin import roster as view
+
+    seen = []
+    parse = view.read_rows
+
+    def watched(*args, **kwargs):
+        seen.append(get_session().in_transaction())
+        try:
+            with inspect_engine.begin() as other:
+                if other.dialect.name == "sqlite":
+                    other.exec_driver_sql("PRAGMA busy_timeout = 0")  # fail at once, not wait
+                other.execute(sa.text("UPDATE department SET name = name"))
+        except sa.exc.OperationalError as exc:  # "database is locked"
+            seen.append(str(exc.orig))
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(view, "read_rows", watched)
+    token = csrf(admin_client, "/admin/panelists/import")
+    preview = admin_client.post(
+        "/admin/panelists/import",
+        data={"csrf_token": token, "file": (io.BytesIO(GOOD_CSV.encode()), "roster.csv")},
+    )
+    assert preview.status_code == 200 and "王建国" in preview.get_data(as_text=True)
+    assert seen == [False]
+
+
+def test_a_file_over_the_row_cap_is_refused_with_the_cap(app, admin_client, department):
+    app.config["PANEL_CONFIG"] = dataclasses.replace(app.config["PANEL_CONFIG"], ROSTER_MAX_ROWS=1)
+    token = csrf(admin_client, "/admin/panelists/import")
+    response = admin_client.post(
+        "/admin/panelists/import",
+        data={"csrf_token": token, "file": (io.BytesIO(GOOD_CSV.encode()), "roster.csv")},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "超过 1 行" in html
+
+
+def test_a_mixed_encoding_is_refused_with_the_line_in_chinese(admin_client, department):
+    raw = GOOD_CSV.encode() + "赵六,13907159999,media,,,2025-06-01,2028-05-31\n".encode("gbk")
+    token = csrf(admin_client, "/admin/panelists/import")
+    response = admin_client.post(
+        "/admin/panelists/import",
+        data={"csrf_token": token, "file": (io.BytesIO(raw), "roster.csv")},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "第 4 行" in html and "鐜" not in html
+
+
+def test_the_preview_writes_nothing_not_even_to_roll_it_back(app, admin_client, department):
+    """Inserting every row (and its audit event) to undo it kept SQLite's write lock for as
+    long as the rows took; the preview only reads."""
+    import sqlalchemy as sa
+
+    token = csrf(admin_client, "/admin/panelists/import")
+    statements = []
+    engine = app.extensions["panel_engine"]
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement.lstrip().split(None, 1)[0].upper())
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        preview = admin_client.post(
+            "/admin/panelists/import",
+            data={"csrf_token": token, "file": (io.BytesIO(GOOD_CSV.encode()), "roster.csv")},
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert preview.status_code == 200 and "李秀英" in preview.get_data(as_text=True)
+    assert "SELECT" in statements
+    assert not {"INSERT", "UPDATE", "DELETE", "SAVEPOINT"} & set(statements)

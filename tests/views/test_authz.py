@@ -80,7 +80,7 @@ def world(app, session, appeal, make_user, sign_in, api_key, make_link, now):
         "clients": clients,
         "values": {
             "reference": appeal.reference,
-            "attachment_id": attached.id,
+            "public_id": attached.public_id,
             "user_id": admin.id,
             "panelist_id": seated(session=session, appeal_id=appeal.id)[0].panelist_id,
         },

@@ -90,7 +90,7 @@ def test_staff_submit_an_appeal_with_attachments(staff_client, session, pool, fo
     ]
     page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "已提交" in page and "答复函.pdf" in page
-    download = staff_client.get(f"/staff/appeals/{appeal.reference}/files/{files[0].id}")
+    download = staff_client.get(f"/staff/appeals/{appeal.reference}/files/{files[0].public_id}")
     assert download.status_code == 200 and download.data == PDF
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     download.close()

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from panel_service.enums import PassOver, Refusal, SeatReason, StallReason
 from panel_service.views.wording import FIELD_WORDS, reason, say
 
-PARAMS = {"min": 10, "max": 2000, "count": 2, "columns": "mobile"}
+PARAMS = {"min": 10, "max": 2000, "count": 2, "columns": "mobile", "line": 3, "limit": 2000}
 
 
 @pytest.mark.parametrize("code", list(Refusal))

@@ -28,10 +28,10 @@ from ...membership.panelists import (
     roster,
     update_panelist,
 )
-from ...membership.roster import COLUMNS, RosterInvalid, import_roster, read_rows
+from ...membership.roster import COLUMNS, RosterInvalid, add_rows, check_rows, read_rows
 from ...models import Department, Panelist
 from ...reports.exports import ROSTER_COLUMNS, roster_csv, roster_xlsx
-from ..common import actor, rules
+from ..common import actor, config, content_disposition, rules
 from ..labels import ROSTER_COLUMN, label, yes_no
 from ..wording import say
 from .forms import CATEGORY_LABELS, ActionForm, ConfirmImportForm, ImportForm, PanelistForm
@@ -206,17 +206,20 @@ def import_file():
     message = None
     if form.validate_on_submit():
         raw = form.file.data.read()
-        session = get_session()
+        words = _import_words()
         try:
-            words = _import_words()
-            preview = read_rows(raw, words["aliases"])
-            import_roster(session=session, raw=raw, actor=actor(), now=timeutil.now(), **words)
+            # Parsed before the session is touched: no transaction (on SQLite, no write
+            # lock) is held while a large file is read.
+            preview = read_rows(raw, words["aliases"], max_rows=config().ROSTER_MAX_ROWS)
+            session = get_session()
+            try:
+                check_rows(session=session, rows=preview, categories=words["categories"])
+            finally:
+                session.rollback()  # it only read; end the transaction at once
             errors = {}
         except RosterInvalid as exc:
             errors = {line: _row_problems(row) for line, row in exc.rows.items()}
             message = _file_refusal(exc)
-        finally:
-            session.rollback()  # a preview never stores anything
         confirm.content.data = base64.b64encode(raw).decode("ascii")
     status = 422 if request.method == "POST" and (message or form.errors) else 200
     return render_template(
@@ -241,11 +244,12 @@ def import_confirm():
         raw = base64.b64decode(form.content.data, validate=True)
     except (binascii.Error, ValueError):
         abort(400)
+    words = _import_words()
     session = get_session()
     try:
-        result = import_roster(
-            session=session, raw=raw, actor=actor(), now=timeutil.now(), **_import_words()
-        )
+        rows = read_rows(raw, words["aliases"], max_rows=config().ROSTER_MAX_ROWS)
+        result = add_rows(session=session, rows=rows, actor=actor(), now=timeutil.now(),
+                          categories=words["categories"])  # fmt: skip
     except RosterInvalid as exc:
         session.rollback()
         flash(_file_refusal(exc), "error")
@@ -265,12 +269,12 @@ def export(fmt: str):
         categories={code: str(words) for code, words in CATEGORY_LABELS.items()},
     )
     if fmt == "csv":
-        body, mimetype = roster_csv(session=session, **words), "text/csv; charset=utf-8"
+        body, mimetype = roster_csv(session=session, **words), "text/csv"  # Flask adds utf-8
     else:
         body = roster_xlsx(session=session, sheet_title=_("Panelists"), **words)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body,
         mimetype=mimetype,
-        headers={"Content-Disposition": f"attachment; filename=panelists.{fmt}"},
+        headers={"Content-Disposition": content_disposition(f"panelists.{fmt}")},
     )

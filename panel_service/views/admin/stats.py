@@ -99,7 +99,7 @@ def chart_csv(name: str):
     series, _stacked = _series(name, period)
     return Response(
         series_csv(_worded(name, series), row_header=str(CHART_ROWS[name])).encode("utf-8-sig"),
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",  # Flask adds "; charset=utf-8"
         headers={
             "Content-Disposition": f"attachment; filename={name}.csv",
             "Vary": "Accept-Language",

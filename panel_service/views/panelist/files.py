@@ -10,17 +10,17 @@ from ...appeals import attachments
 from ...appeals.masking import mask
 from ...db import get_session
 from ...extensions import limiter
-from ...models import Appeal, Attachment
+from ...models import Appeal
 from ..appeal_pages import send_attachment
 from .render import dead_link
 
 bp = Blueprint("files", __name__)
 
 
-@bp.get("/<token>/files/<int:attachment_id>")
+@bp.get("/<token>/files/<public_id>")
 @limiter.limit("10 per minute", deduct_when=lambda response: response.status_code == 404)
 @limiter.limit("120 per minute")
-def attachment(token: str, attachment_id: int):
+def attachment(token: str, public_id: str):
     """Send an attachment to a pledged panelist whose seat on an open appeal is current."""
     session = get_session()
     keys = links.secret_keys_from(current_app.config["PANEL_CONFIG"])
@@ -29,12 +29,11 @@ def attachment(token: str, attachment_id: int):
     except links.LinkInvalid:
         return dead_link()
     appeal = session.get(Appeal, assignment.appeal_id)
-    row = session.get(Attachment, attachment_id)
+    row = attachments.find(session=session, appeal_id=appeal.id, public_id=public_id)
     # One answer for every refusal, so it never tells whether the file exists.
     if (
         not current
         or row is None
-        or row.appeal_id != appeal.id
         or not attachments.panelist_may_read(
             session=session, assignment=assignment, appeal=appeal, now=timeutil.now()
         )
