@@ -77,6 +77,7 @@ def untranslated(markup: str, data_words: set[str]) -> list[str]:
     text = visible(markup)
     found = [f"msgid {mid!r}" for mid, pattern in PATTERNS if pattern.search(text)]
     text = re.sub(r"\b[0-9a-f]{12,64}\b", " ", text)  # hashes are data too
+    text = re.sub(r"\b[0-9a-f]{4}(?:-[0-9a-f]{4}){2}\b", " ", text)  # and a seal's short form
     words = set(re.findall(r"[A-Za-z]{3,}", text))
     found += [f"word {w!r}" for w in sorted(words - ALLOWED - data_words)]
     return found
