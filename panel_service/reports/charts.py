@@ -14,6 +14,7 @@ import re
 import pygal
 from pygal.style import Style
 
+from .exports import neutralise
 from .stats import Series
 
 # Large type and a palette that survives grayscale printing.
@@ -60,10 +61,11 @@ def bar_svg(series: Series, title: str, stacked: bool = False, no_data: str = "N
 
 
 def series_csv(series: Series, row_header: str = "label") -> str:
-    """The numbers behind a chart, one row per label, under ``row_header`` and the columns."""
+    """The numbers behind a chart, one row per label, under ``row_header`` and the columns.
+    Labels are names people typed (departments), so they are neutralised like the roster's."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([row_header, *series.columns])
     for i, label in enumerate(series.labels):
-        writer.writerow([label, *(series.columns[c][i] for c in series.columns)])
+        writer.writerow([neutralise(label), *(series.columns[c][i] for c in series.columns)])
     return out.getvalue()

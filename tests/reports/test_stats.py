@@ -114,6 +114,15 @@ def test_chart_is_valid_svg_carrying_the_numbers(session):
     ]
 
 
+def test_a_charts_csv_neutralises_labels_a_spreadsheet_would_evaluate():
+    from panel_service.reports.stats import Series
+
+    series = Series("x", ['=HYPERLINK("http://x")', "@SUM(A1)", "市教育局"], {"upheld": [1, 2, 3]})
+    rows = list(csv.reader(io.StringIO(series_csv(series, "部门"))))
+    assert [row[0] for row in rows] == ["部门", '\'=HYPERLINK("http://x")', "'@SUM(A1)", "市教育局"]
+    assert [row[1] for row in rows[1:]] == ["1", "2", "3"]
+
+
 def test_roster_exports(session, pool):
     rows = list(csv.reader(io.StringIO(roster_csv(session=session).decode("utf-8-sig"))))
     assert rows[0] == list(ROSTER_COLUMNS) and len(rows) == 21
