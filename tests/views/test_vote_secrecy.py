@@ -150,3 +150,11 @@ def test_after_the_decision_everything_shows(
     assert page.count("<td>已表决</td>") == 5 and "提交表决" in page and "打开链接" in page
     department = department_client.get(f"/department/appeals/{appeal.reference}")
     assert OPINION in department.get_data(as_text=True)
+
+
+def test_a_panelists_history_does_not_say_they_voted_on_an_open_appeal(
+    admin_client, appeal, split
+):
+    page = admin_client.get(f"/admin/panelists/{split[0].panelist_id}").get_data(as_text=True)
+    assert appeal.reference in page
+    assert "<td>已表决</td>" not in page and "<td>在评价团中</td>" in page
