@@ -5,6 +5,8 @@ from __future__ import annotations
 import html as htmllib
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from panel_service.models import Appeal
@@ -12,6 +14,10 @@ from panel_service.models import Appeal
 from ..spellings import LOOK_ALIKES, NUMBER, SAME_WORK_ORDER
 from .test_api import count_appeals, payload
 from .test_staff import form_data
+
+# What a person may put around or between the characters of a number.
+NOISE = st.lists(st.sampled_from(["\u200b", "\ufeff", "\u00ad", "\u2060", " ", "\u3000",
+                                  "-", "－", "\u2014", "\u2212"]), max_size=1)  # fmt: skip
 
 # A NUL never reaches the appeal: the request guard refuses it first (views/security.py).
 REFUSED = {name: text for name, text in LOOK_ALIKES.items() if "\x00" not in text}
@@ -30,6 +36,24 @@ def test_the_api_takes_each_spelling_once_and_stores_the_canonical_one(api, sess
         assert again.json["reference"] == first.json["reference"]
     assert count_appeals(session) == 1
     assert session.exec(select(Appeal.work_order_no)).one() == NUMBER
+
+
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(data=st.data())
+def test_no_spelling_an_ime_or_a_paste_produces_opens_a_second_appeal(api, session, pool, data):
+    if count_appeals(session) == 0:
+        assert api.post("/api/v1/appeals", json=payload(work_order_no=NUMBER)).status_code == 201
+    typed = ""
+    for char in NUMBER:
+        if data.draw(st.booleans()):
+            char = chr(ord(char) + 0xFEE0)  # full width, as a Chinese IME types it
+        if data.draw(st.booleans()):
+            char = char.lower()
+        typed += char + "".join(data.draw(NOISE))
+    response = api.post("/api/v1/appeals", json=payload(work_order_no=typed))
+    assert response.status_code == 409, (typed, response.json)
+    assert count_appeals(session) == 1
 
 
 @pytest.mark.parametrize("spelling", REFUSED.values(), ids=REFUSED.keys())
