@@ -173,3 +173,13 @@ def test_staff_picking_the_wrong_department_are_told_the_right_one(
     )
     assert response.status_code == 422
     assert "该工单登记在部门HOUSING名下" in response.get_data(as_text=True)
+
+
+def test_the_audit_viewer_words_a_move(api, admin_client, edu_client, session, form_token):
+    factories.PanelistFactory.create_batch(20)
+    session.commit()
+    _file(edu_client, form_token, department="EDU")
+    api.put(f"/api/v1/work-orders/{NUMBER}", json={"department": "HOUSING", "reason": "改派"})
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "工单所属部门已更正" in page and NUMBER in page
+    assert "原责任单位：EDU" in page and "因更正撤回的申诉：AP-" in page
