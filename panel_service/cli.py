@@ -171,9 +171,11 @@ def replay_command(reference: str) -> None:
 
 
 def init_app(app) -> None:
+    from .cli_appeals import appeals_group
     from .cli_calendar import calendar_group
     from .cli_sms import sms_group
 
+    panel.add_command(appeals_group)
     panel.add_command(calendar_group)
     panel.add_command(sms_group)
     app.cli.add_command(panel)

@@ -53,10 +53,18 @@ class AuditKind(StrEnum):
     PANELIST_ADDED = "panelist.added"
     PANELIST_CHANGED = "panelist.changed"
     DEPARTMENT_ADDED = "department.added"
+    WORK_ORDER_MOVED = "work_order.moved"  # the hotline put a work order under a department
     CALENDAR_OVERRIDE_SET = "calendar.override_set"
     CALENDAR_OVERRIDE_REMOVED = "calendar.override_removed"
     EPOCH_COMMITTED = "epoch.committed"  # days' seed secrets fixed, their digests published
     EPOCH_REVEALED = "epoch.revealed"  # a day is over: its secret published
+
+
+class WorkOrderSource(StrEnum):
+    """Who says which department a work order belongs to (see appeals/ownership.py)."""
+
+    HOTLINE = "hotline"  # the hotline platform (the API) or hotline staff: authoritative
+    DEPARTMENT = "department"  # the department's own appeal form claimed it first
 
 
 class SeedSource(StrEnum):
@@ -135,6 +143,10 @@ class Refusal(StrEnum):
     NOT_ENOUGH_PANELISTS = "not_enough_panelists"
     EPOCH_NOT_COMMITTED = "epoch_not_committed"  # no seed commitment published for the day
     DUPLICATE_APPEAL = "duplicate_appeal"
+    # The work order is registered to another department (which one is not said).
+    WORK_ORDER_ELSEWHERE = "work_order_elsewhere"
+    # A decided appeal fixes the work order's department for good.
+    WORK_ORDER_DECIDED = "work_order_decided"
     # Membership.
     RETIRED = "retired"
     ALREADY_ACTIVE = "already_active"
@@ -150,6 +162,7 @@ class Refusal(StrEnum):
     NOT_A_WHOLE_NUMBER = "not_a_whole_number"
     OUT_OF_RANGE = "out_of_range"
     NULL_CHARACTER = "null_character"
+    WORK_ORDER_FORMAT = "work_order_format"  # outside appeals/work_order_numbers.ALPHABET
     UNKNOWN_DEPARTMENT = "unknown_department"
     NOT_A_PHONE_NUMBER = "not_a_phone_number"
     NOT_A_MOBILE_NUMBER = "not_a_mobile_number"

@@ -21,6 +21,7 @@ from .enums import (
     Role,
     SeatReason,
     VoteChoice,
+    WorkOrderSource,
 )
 from .timeutil import UTCDateTime, now
 
@@ -39,6 +40,19 @@ class Department(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_type=sa.String(32), unique=True, index=True)
     name: str = Field(sa_type=sa.String(100))
+
+
+# A hotline work order and the one department it belongs to: the hotline says so (the API,
+# staff), or the department's own form claimed it first; only the hotline API moves it.
+class WorkOrder(SQLModel, table=True):
+    __tablename__ = "work_order"
+
+    number: str = Field(sa_type=sa.String(32), primary_key=True)  # the canonical spelling
+    department_id: int = Field(foreign_key="department.id", index=True)
+    source: WorkOrderSource = Field(sa_type=sa.String(16))
+    registered_by: str = Field(sa_type=sa.String(100))
+    registered_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    note: str | None = Field(default=None, sa_type=sa.Text())  # why the hotline last moved it
 
 
 # One member of the third-party panel, who signed the confidentiality pledge.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from datetime import UTC, datetime
@@ -20,12 +21,12 @@ from . import factories
 TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnop"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    """A fresh database for this run: a private PostgreSQL database or a SQLite file."""
+@contextlib.contextmanager
+def _fresh_database(sqlite_dir):
+    """A private PostgreSQL database when PANEL_DATABASE_URL names a server, else SQLite."""
     base = os.environ.get("PANEL_DATABASE_URL", "")
     if not base.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'panel.db'}"
+        yield f"sqlite:///{sqlite_dir / 'panel.db'}"
         return
     # A database of our own, so that parallel runs on one server never meet.
     name = f"panel_test_{uuid.uuid4().hex[:10]}"
@@ -39,6 +40,20 @@ def database_url(tmp_path_factory):
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A fresh database for this run: a private PostgreSQL database or a SQLite file."""
+    with _fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path):
+    """An empty database of the run's kind for one test (a migration's own data)."""
+    with _fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -348,6 +363,9 @@ def api(app, api_key):
 
         def post(self, url, **kw):
             return self.client.post(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+        def put(self, url, **kw):
+            return self.client.put(url, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
     return ApiClient()
 

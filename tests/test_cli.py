@@ -129,3 +129,23 @@ def test_sms_templates_print_the_text_to_register(runner):
     )
     assert "PANEL_ALIYUN_TEMPLATE_WITHDRAWN_NOTICE=(not set)" in result.output
     assert "= 2 segment(s)" in result.output and "= 1 segment(s)" in result.output
+
+
+def test_appeals_duplicates_lists_work_orders_with_several_live_appeals(
+    runner, session, appeal
+):
+    assert run(runner, "appeals", "duplicates").exit_code == 0
+    # A twin filed before revision 0010, in a full-width lower-case spelling.
+    twin = Appeal(**{
+        **appeal.model_dump(exclude={"id", "reference", "work_order_no"}),
+        "reference": "AP-2025-999999",
+        "work_order_no": appeal.work_order_no.lower().translate(
+            {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
+        ),
+    })  # fmt: skip
+    session.add(twin)
+    session.commit()
+    result = run(runner, "appeals", "duplicates")
+    assert result.exit_code == 1
+    assert f"work order {appeal.work_order_no}: 2 live appeals" in result.output
+    assert appeal.reference in result.output and "AP-2025-999999" in result.output

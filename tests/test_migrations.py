@@ -135,3 +135,87 @@ def test_0011_gives_every_kept_attachment_a_random_public_id(tmp_path):
         ids = conn.execute(sa.text("SELECT public_id FROM attachment")).scalars().all()
     engine.dispose()
     assert len(ids) == 3 and len(set(ids)) == 3 and all(len(i) >= 22 for i in ids)
+
+
+def _appeals_before_0010(url) -> None:
+    """A database at 0009 where one work order got four live appeals in four spellings."""
+    from datetime import datetime
+
+    migrate.upgrade(url, "0009")
+    engine = sa.create_engine(url)
+    at = datetime(2026, 12, 1, 2, 0)
+    filed = [
+        # reference, work order as typed, department, status, submitted by
+        ("AP-2026-000001", "XN20261201000777", 1, "open", "api:hotline-platform"),
+        ("AP-2026-000002", "ｘｎ２０２６１２０１０００７７７", 1, "open", "department:zhang"),
+        ("AP-2026-000003", "XN2026\u200b1201000777", 2, "decided", "department:li"),
+        ("AP-2026-000004", "\u0425N20261201000777", 2, "open", "department:li"),
+        ("AP-2026-000005", "xn-20250101-000001", 1, "withdrawn", "staff:wang"),
+        ("AP-2026-000006", "xn20250101000002", 1, "open", "department:zhang"),
+        ("AP-2026-000007", "\ufeffXN20250101000002", 1, "withdrawn", "department:zhang"),
+    ]
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO department (id, code, name) VALUES"
+                    " (1, 'HOUSING', '住建局'), (2, 'EDU', '教育局')")
+        )  # fmt: skip
+        for reference, number, department, status, by in filed:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO appeal (reference, work_order_no, department_id,"
+                    " citizen_request, department_reply, appeal_reason, policy_basis,"
+                    " repeat_calls, submitted_by, submitted_at, deadline, status, draw_position)"
+                    " VALUES (:r, :n, :d, '诉求', '答复', '理由', '依据', 3, :by, :at, :at, :s, 0)"
+                ),
+                {"r": reference, "n": number, "d": department, "s": status, "by": by, "at": at},
+            )
+    engine.dispose()
+
+
+def test_0010_reports_duplicate_work_orders_and_deletes_nothing(scratch_database_url, caplog):
+    url = scratch_database_url
+    _appeals_before_0010(url)
+    with caplog.at_level("WARNING", logger="panel_service.migrations.0010"):
+        migrate.upgrade(url, "0010")
+    report = caplog.text
+    assert "work order XN20261201000777: 4 live appeals" in report
+    for reference in ("AP-2026-000001", "AP-2026-000002", "AP-2026-000003", "AP-2026-000004"):
+        assert reference in report
+    assert "work order XN20261201000777: appealed by EDU, HOUSING" in report
+    assert "AP-2026-000004: '\\u0425N20261201000777' is not a work order number" in report
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT reference, work_order_no FROM appeal")).all())
+        statuses = conn.execute(sa.text("SELECT status FROM appeal ORDER BY id")).scalars().all()
+        owners = dict(conn.execute(sa.text(
+            "SELECT w.number, d.code || ':' || w.source FROM work_order w"
+            " JOIN department d ON d.id = w.department_id"
+        )).all())  # fmt: skip
+    engine.dispose()
+    assert len(rows) == 7  # nothing deleted, no status changed
+    assert statuses == ["open", "open", "decided", "open", "withdrawn", "open", "withdrawn"]
+    # The duplicates keep their spellings; what could safely be respelled was.
+    assert rows["AP-2026-000001"] == "XN20261201000777"
+    assert rows["AP-2026-000002"] == "ｘｎ２０２６１２０１０００７７７"
+    assert rows["AP-2026-000003"] == "XN2026\u200b1201000777"
+    assert rows["AP-2026-000005"] == "XN20250101000001"
+    assert rows["AP-2026-000006"] == rows["AP-2026-000007"] == "XN20250101000002"
+    # A work order appealed by two departments waits for the hotline to say whose it is.
+    assert owners == {"XN20250101000001": "HOUSING:hotline",
+                      "XN20250101000002": "HOUSING:department"}  # fmt: skip
+
+
+def test_after_0010_a_new_spelling_meets_the_oldest_live_appeal(scratch_database_url):
+    from sqlmodel import Session
+
+    from panel_service.appeals.submission import live_appeal_for
+    from panel_service.db import make_engine
+
+    url = scratch_database_url
+    _appeals_before_0010(url)
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        found = live_appeal_for(session=session, work_order_no="XN20250101000002")
+        assert found.reference == "AP-2026-000006"
+    engine.dispose()

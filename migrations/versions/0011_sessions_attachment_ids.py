@@ -6,7 +6,7 @@ signs anyone in (it used to carry the tail of the password hash). ``attachment.p
 is what download URLs name a file by; rows kept before this revision get one each.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 16:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

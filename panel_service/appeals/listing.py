@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from ..enums import AppealStatus
 from ..models import Appeal, Department
+from . import work_order_numbers
 
 
 @dataclass
@@ -56,12 +57,15 @@ def _conditions(f: AppealFilter) -> list:
         conditions.append(Appeal.submitted_at < f.submitted_before)
     if f.text:
         pattern = f"%{_escape_like(f.text.strip().upper())}%"
-        conditions.append(
-            or_(
-                func.upper(Appeal.reference).like(pattern, escape="\\"),
-                func.upper(Appeal.work_order_no).like(pattern, escape="\\"),
-            )
-        )
+        matches = [
+            func.upper(Appeal.reference).like(pattern, escape="\\"),
+            func.upper(Appeal.work_order_no).like(pattern, escape="\\"),
+        ]
+        # Work orders are stored canonical: match what was typed in that spelling too.
+        number = work_order_numbers.folded(f.text)
+        if number:
+            matches.append(Appeal.work_order_no.like(f"%{_escape_like(number)}%", escape="\\"))
+        conditions.append(or_(*matches))
     return conditions
 
 

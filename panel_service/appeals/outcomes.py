@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from ..enums import AssignmentState, VoteChoice
+from ..enums import AppealStatus, AssignmentState, VoteChoice
 from ..models import Appeal, Assignment, Department
 from ..panel.voting import count_votes, published_tally
 from ..timeutil import deadline_text, zone
@@ -17,18 +17,20 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def outcome(*, session: Session, appeal: Appeal) -> dict:
-    """The appeal's public state: counts of votes only once it is decided."""
-    received = count_votes(session=session, appeal_id=appeal.id).received
-    # Counts while the vote is open would let anyone lean on the panelists still to vote.
+    """The appeal's public state: how many voted, and how, only once it is decided.
+
+    Before the decision even the number of votes received says how the panel leans (four
+    received and undecided is two against two) and that one vote, the deciding one, is
+    awaited; so ``votes_received`` is absent until the panel has decided.
+    """
     tally = published_tally(session=session, appeal=appeal)
     department = session.get(Department, appeal.department_id)
-    return {
+    body = {
         "reference": appeal.reference,
         "work_order_no": appeal.work_order_no,
         "department": department.code,
         "status": str(appeal.status),
         "decision": str(appeal.decision) if appeal.decision else None,
-        "votes_received": received,
         "votes": None
         if tally is None
         else {str(VoteChoice.AGREE): tally.agree, str(VoteChoice.DISAGREE): tally.disagree},
@@ -40,6 +42,9 @@ def outcome(*, session: Session, appeal: Appeal) -> dict:
         "decided_at": _iso(appeal.decided_at),
         "withdrawn_reason": appeal.withdrawn_reason,
     }
+    if appeal.status == AppealStatus.DECIDED:
+        body["votes_received"] = count_votes(session=session, appeal_id=appeal.id).received
+    return body
 
 
 def anonymous_opinions(*, session: Session, appeal_id: int) -> list[tuple[str, str]]:

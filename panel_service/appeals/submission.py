@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from ..enums import LIVE_APPEAL_STATUSES, AppealStatus, AuditKind, Refusal
+from ..enums import LIVE_APPEAL_STATUSES, AppealStatus, AuditKind, Refusal, WorkOrderSource
 from ..models import Appeal, Department
 from ..panel import lifecycle
 from ..panel.windows import seat_window
@@ -17,10 +17,11 @@ from ..record import audit
 from ..refusals import Invalid, Refused
 from ..rules import PanelRules
 from ..timeutil import local_date
+from . import ownership, work_order_numbers
 
-# Field limits shared by the form, the API and the CLI.
+# Field limits shared by the form, the API and the CLI (the work order's number has its
+# own rule: appeals/work_order_numbers.py).
 TEXT_LIMITS = {
-    "work_order_no": (1, 40),
     "citizen_request": (1, 5000),
     "department_reply": (1, 5000),
     "appeal_reason": (1, 5000),
@@ -34,7 +35,7 @@ class AppealInvalid(Invalid):
 
 
 class DuplicateAppeal(Refused):
-    """The work order already has a live appeal."""
+    """The work order already has a live appeal (named only to those who may see it)."""
 
     def __init__(self, reference: str | None):
         super().__init__(Refusal.DUPLICATE_APPEAL, reference=reference)
@@ -56,6 +57,10 @@ def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
     """Check every field; return the department and cleaned values or raise AppealInvalid."""
     errors: dict[str, Refusal] = {}
     cleaned: dict = {}
+    try:
+        cleaned["work_order_no"] = work_order_numbers.canonical(data.work_order_no)
+    except work_order_numbers.NotAWorkOrder as refused:
+        errors["work_order_no"] = refused.code
     for name, (low, high) in TEXT_LIMITS.items():
         value = getattr(data, name)
         value = value.strip() if isinstance(value, str) else None
@@ -93,6 +98,7 @@ def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
 
 
 def live_appeal_for(*, session: Session, work_order_no: str) -> Appeal | None:
+    """The work order's live appeal (``work_order_no`` in its canonical spelling), if any."""
     return session.exec(
         select(Appeal).where(
             Appeal.work_order_no == work_order_no, col(Appeal.status).in_(LIVE_APPEAL_STATUSES)
@@ -107,18 +113,28 @@ def create_appeal(
     submitted_by: str,
     rules: PanelRules,
     now: datetime,
+    source: WorkOrderSource = WorkOrderSource.DEPARTMENT,
 ) -> Appeal:
     """Store an appeal, draw its panel and queue the invitations in the caller's transaction.
 
     A work order withdrawn before is linked to its predecessor, whose draw it continues.
     With a public beacon the appeal waits, ``drawing``, for the worker to draw it. Raises
-    AppealInvalid, DuplicateAppeal, NotEnoughPanelists or EpochNotCommitted; the caller
-    then rolls back.
+    AppealInvalid, WorkOrderElsewhere, DuplicateAppeal, NotEnoughPanelists or
+    EpochNotCommitted; the caller then rolls back.
+
+    ``source`` says who vouches for the department: the hotline (the API, staff), or the
+    department itself, whose first appeal claims the work order and who is never told
+    another department's appeal reference.
     """
     department, values = validate(session=session, data=data)
+    ownership.claim(
+        session=session, number=values["work_order_no"], department=department,
+        source=source, actor=submitted_by, now=now,
+    )  # fmt: skip
     existing = live_appeal_for(session=session, work_order_no=values["work_order_no"])
     if existing is not None:
-        raise DuplicateAppeal(existing.reference)
+        mine = source == WorkOrderSource.HOTLINE or existing.department_id == department.id
+        raise DuplicateAppeal(existing.reference if mine else None)
     predecessor = session.exec(
         select(Appeal)
         .where(

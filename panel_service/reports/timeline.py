@@ -3,6 +3,14 @@
 Entries name panelists by id; the staff page looks the names up, the department page
 never shows them. Vote choices come only from the decision event, so nothing here can
 reveal a vote before the appeal is decided.
+
+Until the decision not even *who has voted* shows: that would tell how the panel leans
+(four votes in and undecided is two against two) and name the deciding voter. So before it
+the timeline leaves out each seat's votes, link openings and pledges, the reminders and
+withdrawal notices (sent only to seats still to vote) unless one failed (then without the
+name), and the seats closed by a withdrawal (only those that had not voted);
+``shown_state`` shows every sitting seat alike. Replacements, recusals, stalls and failing
+numbers stay: staff act on them.
 """
 
 from __future__ import annotations
@@ -12,7 +20,15 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from ..enums import AuditKind, MessageKind, OutboxChannel, OutboxStatus
+from ..enums import (
+    AppealStatus,
+    AssignmentState,
+    AuditKind,
+    MessageKind,
+    OutboxChannel,
+    OutboxStatus,
+    SeatReason,
+)
 from ..models import Appeal, Assignment, OutboxMessage, Panelist
 from ..record import audit
 
@@ -23,6 +39,15 @@ SMS_KINDS = {
     MessageKind.REMINDER: "reminder",
     MessageKind.WITHDRAWN_NOTICE: "withdrawn_notice",
 }
+
+
+# Per-seat steps that say whether the seat has voted yet.
+SECRET_KINDS = {AuditKind.VOTE_RECORDED, AuditKind.LINK_OPENED, AuditKind.PLEDGE_CONFIRMED}
+# A sitting seat's state before the decision: voted and still to vote look the same.
+SEATED = "seated"
+_SITTING = {AssignmentState.PENDING, AssignmentState.VOTED}
+_TO_SEATS_STILL_TO_VOTE = {MessageKind.REMINDER, MessageKind.WITHDRAWN_NOTICE}
+_ENDED_BY_OUTCOME = {str(SeatReason.WITHDRAWN), str(SeatReason.DECIDED)}
 
 
 @dataclass(frozen=True)
@@ -73,8 +98,23 @@ def _from_audit(event, seats: dict[int, int], texts: dict) -> Entry:
     )
 
 
-def _from_outbox(message: OutboxMessage, seats: dict[int, int]) -> list[Entry]:
+def _secret(event) -> bool:
+    """Would this event tell, before the decision, whether a seat has voted?"""
+    if event.kind in SECRET_KINDS:
+        return True
+    return (
+        event.kind == AuditKind.LINK_REVOKED
+        and audit.event_data(event).get("reason") in _ENDED_BY_OUTCOME
+    )
+
+
+def _from_outbox(message: OutboxMessage, seats: dict[int, int], decided: bool) -> list[Entry]:
     panelists = (seats[message.assignment_id],) if message.assignment_id in seats else ()
+    if not decided and message.kind in _TO_SEATS_STILL_TO_VOTE:
+        # Sent only to seats still to vote: keep a failure, without the name.
+        if message.status != OutboxStatus.FAILED:
+            return []
+        panelists = ()
     if message.channel == OutboxChannel.WEBHOOK:
         prefix, what = "webhook", "outcome"
     else:
@@ -92,17 +132,21 @@ def _from_outbox(message: OutboxMessage, seats: dict[int, int]) -> list[Entry]:
 
 
 def timeline(*, session: Session, appeal_id: int) -> list[Entry]:
-    """Every step of the appeal, oldest first."""
+    """Every step of the appeal, oldest first (before the decision, none that says who voted)."""
     seats = _seat_panelists(session, appeal_id)
+    appeal = session.get(Appeal, appeal_id)
+    decided = appeal.status == AppealStatus.DECIDED
     events = audit.events_for(session=session, appeal_id=appeal_id)
+    if not decided:
+        events = [e for e in events if not _secret(e)]
     texts = {("note", s.id): s.recusal_reason for s in session.exec(
         select(Assignment).where(Assignment.appeal_id == appeal_id)
     )}  # fmt: skip
-    texts["withdrawn"] = session.get(Appeal, appeal_id).withdrawn_reason
+    texts["withdrawn"] = appeal.withdrawn_reason
     entries = [_from_audit(e, seats, texts) for e in events]
     messages = session.exec(select(OutboxMessage).where(OutboxMessage.appeal_id == appeal_id)).all()
     for message in messages:
-        entries.extend(_from_outbox(message, seats))
+        entries.extend(_from_outbox(message, seats, decided))
     return sorted(entries, key=lambda e: e.at)
 
 
@@ -113,6 +157,17 @@ def panelist_names(*, session: Session, appeal_id: int) -> dict[int, str]:
         return {}
     rows = session.exec(select(Panelist.id, Panelist.name).where(col(Panelist.id).in_(ids)))
     return dict(rows.all())
+
+
+def shown_state(seat: Assignment, *, decided: bool) -> str:
+    """The seat's state as people may see it: before the decision, sitting is all it says."""
+    if decided:
+        return str(seat.state)
+    if seat.state in _SITTING or (
+        seat.state == AssignmentState.CLOSED and seat.closed_reason in _ENDED_BY_OUTCOME
+    ):
+        return SEATED
+    return str(seat.state)
 
 
 def seats(*, session: Session, appeal_id: int) -> list[Assignment]:

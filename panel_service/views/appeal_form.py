@@ -12,8 +12,10 @@ from flask_login import current_user
 from .. import timeutil
 from ..appeals import attachments
 from ..appeals.listing import departments
+from ..appeals.ownership import WorkOrderElsewhere
 from ..appeals.submission import AppealInput, AppealInvalid, DuplicateAppeal, create_appeal
 from ..db import get_session
+from ..enums import WorkOrderSource
 from ..models import Appeal, Department
 from ..panel.draw import NotEnoughPanelists
 from ..rules import PanelRules
@@ -73,8 +75,12 @@ def _uploads(form: AppealForm) -> list[attachments.Upload] | None:
     return uploads
 
 
-def submit(form: AppealForm, *, actor: str) -> Appeal | None:
-    """Create the appeal from a posted form; None with errors on the form if anything fails."""
+def submit(form: AppealForm, *, actor: str, source: WorkOrderSource) -> Appeal | None:
+    """Create the appeal from a posted form; None with errors on the form if anything fails.
+
+    ``source`` is the hotline for staff; a department speaks only for its own work orders
+    and is never told which department, or which appeal, holds another's.
+    """
     if not form.validate_on_submit():
         _uploads(form)  # report file problems in the same round as the other fields
         return None
@@ -93,6 +99,7 @@ def submit(form: AppealForm, *, actor: str) -> Appeal | None:
             submitted_by=actor,
             rules=PanelRules.from_config(config),
             now=now,
+            source=source,
         )
         stored = attachments.store(
             session=session,
@@ -110,12 +117,24 @@ def submit(form: AppealForm, *, actor: str) -> Appeal | None:
             if field is not None:
                 field.errors = [*field.errors, say(code, name)]
         return None
+    except WorkOrderElsewhere as elsewhere:
+        _undo(session, stored)
+        code = elsewhere.department
+        words = (
+            say(elsewhere.code)
+            if source == WorkOrderSource.DEPARTMENT
+            else _("This work order is registered to department %(code)s.", code=code)
+        )
+        form.work_order_no.errors = [*form.work_order_no.errors, words]
+        return None
     except DuplicateAppeal as duplicate:
         _undo(session, stored)
-        form.work_order_no.errors = [
-            *form.work_order_no.errors,
-            _("This work order already has appeal %(ref)s", ref=duplicate.reference or ""),
-        ]
+        words = (
+            _("This work order already has appeal %(ref)s", ref=duplicate.reference)
+            if duplicate.reference
+            else say(duplicate.code)
+        )
+        form.work_order_no.errors = [*form.work_order_no.errors, words]
         return None
     except NotEnoughPanelists as refused:
         _undo(session, stored)
@@ -136,7 +155,8 @@ def _undo(session, stored) -> None:
 def form_page(template: str, *, only: Department | None = None):
     """Show the appeal form or submit it; on success go to the new appeal's page."""
     form = build_form(only=only)
-    appeal = submit(form, actor=current_user.actor) if form.is_submitted() else None
+    source = WorkOrderSource.HOTLINE if only is None else WorkOrderSource.DEPARTMENT
+    appeal = submit(form, actor=current_user.actor, source=source) if form.is_submitted() else None
     if appeal is not None:
         flash(_("Appeal %(ref)s submitted; the panel has been drawn.", ref=appeal.reference))
         return redirect(url_for(".appeal", reference=appeal.reference), 303)

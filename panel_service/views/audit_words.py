@@ -19,6 +19,8 @@ FIELD_NAMES = {
     "reference": _l("Reference"),
     "work_order_no": _l("Work order number"),
     "department": _l("Responsible department"),
+    "from": _l("Department before"),  # a work order moved by the hotline
+    "withdrawn": _l("Appeal withdrawn by the move"),
     "deadline": _l("Deadline"),
     "panelist": _l("Panelist"),
     "vacated_panelist": _l("Seat given up by"),

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import DateInput
 
 from .. import timeutil
+from ..appeals import work_order_numbers
 from ..appeals.submission import REPEAT_CALLS_RANGE, TEXT_LIMITS
 from ..enums import Refusal, Role
 from .dates import html_lang
@@ -101,10 +102,24 @@ def _text(label, name, area=True):
     )
 
 
+def _work_order(form, field) -> None:
+    """The number must have a canonical spelling (the domain stores that one)."""
+    try:
+        work_order_numbers.canonical(field.data)
+    except work_order_numbers.NotAWorkOrder as refused:
+        raise ValidationError(say(refused.code, "work_order_no")) from None
+
+
 class AppealForm(FlaskForm):
     """Every field of an appeal; the domain checks them again (the API shares its rules)."""
 
-    work_order_no = _text(_l("Work order number"), "work_order_no", area=False)
+    work_order_no = StringField(
+        _l("Work order number"),
+        filters=[_strip],
+        validators=[InputRequired(message=_l("Required")), _work_order],
+        render_kw={"maxlength": work_order_numbers.MAX_TYPED, "autocapitalize": "characters",
+                   "spellcheck": "false", "autocomplete": "off"},
+    )  # fmt: skip
     department = ChoiceField(
         _l("Responsible department"), validators=[InputRequired(message=_l("Please choose"))]
     )

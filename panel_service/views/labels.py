@@ -25,6 +25,7 @@ from ..enums import (
     Verdict,
     VoteChoice,
 )
+from ..reports.timeline import SEATED
 
 APPEAL_STATUS = {
     AppealStatus.DRAWING: _l("Waiting for the draw"),
@@ -41,6 +42,7 @@ SEAT_STATE = {
     AssignmentState.RECUSED: _l("Stepped aside"),
     AssignmentState.REPLACED: _l("Replaced"),
     AssignmentState.CLOSED: _l("Closed"),
+    SEATED: _l("On the panel"),  # before the decision: voted or not is not shown
 }
 OUTBOX_STATUS = {
     OutboxStatus.PENDING: _l("Waiting to be sent"),
@@ -81,6 +83,7 @@ AUDIT_KIND = {
     AuditKind.PANELIST_ADDED: _l("Panelist added"),
     AuditKind.PANELIST_CHANGED: _l("Panelist details changed"),
     AuditKind.DEPARTMENT_ADDED: _l("Department added"),
+    AuditKind.WORK_ORDER_MOVED: _l("Work order's department set"),
     AuditKind.CALENDAR_OVERRIDE_SET: _l("Calendar day overridden"),
     AuditKind.CALENDAR_OVERRIDE_REMOVED: _l("Calendar override removed"),
     AuditKind.EPOCH_COMMITTED: _l("Draw seeds committed"),

@@ -77,7 +77,7 @@ def new_appeal():
 
 @bp.get("/appeals/<reference>")
 def appeal(reference: str):
-    """Show an appeal with its panel and timeline; votes only once it is decided."""
+    """Show an appeal with its panel and timeline; who voted, and how, once it is decided."""
     session = get_session()
     appeal = _appeal_or_404(reference)
     decided = appeal.status == AppealStatus.DECIDED
@@ -87,7 +87,10 @@ def appeal(reference: str):
         department=session.get(Department, appeal.department_id),
         entries=timeline.timeline(session=session, appeal_id=appeal.id),
         names=timeline.panelist_names(session=session, appeal_id=appeal.id),
-        seats=timeline.seats(session=session, appeal_id=appeal.id),
+        seats=[
+            (seat, timeline.shown_state(seat, decided=decided))
+            for seat in timeline.seats(session=session, appeal_id=appeal.id)
+        ],
         files=attachments.for_appeal(session=session, appeal_id=appeal.id),
         tally=published_tally(session=session, appeal=appeal),
         decided=decided,

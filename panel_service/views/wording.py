@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..access.accounts import PASSWORD_MAX, PASSWORD_MIN
+from ..appeals import work_order_numbers
 from ..enums import ChainProblem, PassOver, Refusal, SeatReason, StallReason
 
 WORDS = {
@@ -29,6 +30,11 @@ WORDS = {
         " try again later or contact an administrator."
     ),
     Refusal.DUPLICATE_APPEAL: _l("This work order already has a live appeal"),
+    Refusal.WORK_ORDER_ELSEWHERE: _l(
+        "This work order is not registered to your department. If it is yours, ask the"
+        " 12345 hotline to correct its department."
+    ),
+    Refusal.WORK_ORDER_DECIDED: _l("The panel has decided this work order's appeal."),
     Refusal.RETIRED: _l("A retired panelist cannot return."),
     Refusal.ALREADY_ACTIVE: _l("This panelist is already active."),
     Refusal.ALREADY_RETIRED: _l("This panelist has retired; membership can no longer change."),
@@ -43,6 +49,10 @@ WORDS = {
     Refusal.OUT_OF_RANGE: _l("Out of range"),
     Refusal.NULL_CHARACTER: _l("Contains a character that cannot be stored"),
     Refusal.UNKNOWN_DEPARTMENT: _l("No such department"),
+    Refusal.WORK_ORDER_FORMAT: _l(
+        "A work order number is %(min)d to %(max)d letters A-Z and digits 0-9, such as"
+        " XN20261201000777"
+    ),
     Refusal.NOT_A_PHONE_NUMBER: _l("Not a valid phone number"),
     Refusal.NOT_A_MOBILE_NUMBER: _l("Not a mobile number"),
     Refusal.MOBILE_TAKEN: _l("This number already belongs to another panelist"),
@@ -72,7 +82,11 @@ WORDS = {
     Refusal.NO_ROWS: _l("The file has no rows."),
 }
 # Numbers a code's words need that the domain fixes, not the refusal.
-FIXED_PARAMS = {Refusal.PASSWORD_LENGTH: {"min": PASSWORD_MIN, "max": PASSWORD_MAX}}
+FIXED_PARAMS = {
+    Refusal.PASSWORD_LENGTH: {"min": PASSWORD_MIN, "max": PASSWORD_MAX},
+    Refusal.WORK_ORDER_FORMAT: {"min": work_order_numbers.MIN_LENGTH,
+                                "max": work_order_numbers.MAX_LENGTH},
+}  # fmt: skip
 
 # Where one field says more than the general words.
 FIELD_WORDS = {

@@ -18,6 +18,7 @@ webhooks) in the caller's transaction; the caller commits. Refusals raise ``Refu
 
 Lock order, the same on every write path (PostgreSQL; SQLite runs whole transactions one at
 a time with BEGIN IMMEDIATE):
+  0. filing or moving an appeal only: the work order's row (appeals/ownership.py);
   1. membership changes only: the outbox row a receipt is about, then the panelist rows
      they update, ascending id;
   2. appeal rows, ascending id (SELECT ... FOR NO KEY UPDATE, re-read);

@@ -30,6 +30,7 @@ from ...membership.panelists import (
 )
 from ...membership.roster import COLUMNS, RosterInvalid, add_rows, check_rows, read_rows
 from ...models import Department, Panelist
+from ...reports import timeline
 from ...reports.exports import ROSTER_COLUMNS, roster_csv, roster_xlsx
 from ..common import actor, config, content_disposition, rules
 from ..labels import ROSTER_COLUMN, label, yes_no
@@ -160,6 +161,7 @@ def detail(panelist_id: int):
         panelist=panelist,
         health=health,
         history=history,
+        shown_state=timeline.shown_state,  # before a decision: on the panel, voted or not
         form=ActionForm(),
     )
 

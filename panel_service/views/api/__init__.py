@@ -1,6 +1,7 @@
 """The JSON API for the 12345 hotline platform: bearer keys, JSON in, JSON out.
 
-``appeals`` holds the calls, ``openapi`` the document that describes them; this package
+``appeals`` holds the calls about appeals, ``work_orders`` the one that says which
+department a work order belongs to, ``openapi`` the document that describes them; this package
 composes them into ``bp`` and holds its guard (a live bearer key), which the factory attaches
 with the API's rate limit when it registers ``bp``.
 """
@@ -15,7 +16,7 @@ from ... import timeutil
 from ...access import api_keys
 from ...db import get_session
 from ..errors import error_response
-from . import appeals, openapi
+from . import appeals, openapi, work_orders
 
 OPEN_ENDPOINTS = {"api.openapi.document"}
 _TOUCH_EVERY = timedelta(hours=1)
@@ -58,3 +59,4 @@ require_api_key.is_guard = True
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.register_blueprint(appeals.bp)
 bp.register_blueprint(openapi.bp)
+bp.register_blueprint(work_orders.bp)

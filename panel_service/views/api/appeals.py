@@ -20,9 +20,10 @@ from ...appeals.listing import (
     departments,
 )
 from ...appeals.outcomes import outcome
+from ...appeals.ownership import WorkOrderElsewhere
 from ...appeals.submission import AppealInput, AppealInvalid, DuplicateAppeal, create_appeal
 from ...db import get_session
-from ...enums import Actor, AppealStatus, Refusal
+from ...enums import Actor, AppealStatus, Refusal, WorkOrderSource
 from ...panel.draw import NotEnoughPanelists
 from ..common import rules
 from ..errors import error_response
@@ -105,6 +106,7 @@ def create():
             submitted_by=f"{Actor.API}:{g.api_key_name}",
             rules=rules(),
             now=now,
+            source=WorkOrderSource.HOTLINE,
         )
         body = outcome(session=session, appeal=appeal)
         if key:
@@ -121,6 +123,15 @@ def create():
         session.rollback()
         errors = {field: str(code) for field, code in invalid.errors.items()}
         return error_response(422, "the appeal has invalid fields", errors=errors)
+    except WorkOrderElsewhere as elsewhere:
+        session.rollback()
+        return error_response(
+            409,
+            "the work order is registered to another department;"
+            " PUT /work-orders/{number} moves it",
+            reason=str(elsewhere.code),
+            department=elsewhere.department,
+        )
     except (DuplicateAppeal, sa.exc.IntegrityError) as exc:
         session.rollback()
         # A concurrent twin with the same key may have won: answer as it did.
@@ -128,7 +139,12 @@ def create():
         if stored is not None:
             return _replay(stored)
         reference = getattr(exc, "reference", None)
-        return error_response(409, "the work order already has a live appeal", reference=reference)
+        return error_response(
+            409,
+            "the work order already has a live appeal",
+            reason=str(Refusal.DUPLICATE_APPEAL),
+            reference=reference,
+        )
     except NotEnoughPanelists:
         session.rollback()
         return error_response(503, "not enough eligible panelists to draw a panel now")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from ...appeals.submission import REPEAT_CALLS_RANGE, TEXT_LIMITS
+from .schemas import SCHEMAS, WORK_ORDER_IN
 
 bp = Blueprint("openapi", __name__)
 
@@ -16,56 +16,6 @@ def _error(description: str) -> dict:
     }
 
 
-def _text(name: str, description: str) -> dict:
-    return {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[name][1],
-            "description": description}  # fmt: skip
-
-
-_TIME = {"type": ["string", "null"], "format": "date-time"}
-_APPEAL = {
-    "type": "object",
-    "required": [
-        "reference",
-        "status",
-        "decision",
-        "votes_received",
-        "votes",
-        "deadline",
-        "decided_at",
-    ],  # fmt: skip
-    "properties": {
-        "reference": {"type": "string", "examples": ["AP-2025-000123"]},
-        "work_order_no": {"type": "string"},
-        "department": {"type": "string", "description": "department code"},
-        "status": {"type": "string", "enum": ["open", "decided", "withdrawn", "stalled"]},
-        "decision": {"type": ["string", "null"], "enum": ["upheld", "dismissed", None]},
-        "votes_received": {"type": "integer", "description": "panelists who have voted"},
-        "votes": {
-            "description": "vote counts, only once decided (null while open)",
-            "oneOf": [
-                {"type": "null"},
-                {
-                    "type": "object",
-                    "required": ["agree", "disagree"],
-                    "properties": {"agree": {"type": "integer"}, "disagree": {"type": "integer"}},
-                },
-            ],
-        },
-        "submitted_at": _TIME,
-        "deadline": _TIME,
-        "deadline_local": {
-            "type": "string", "format": "date-time",
-            "description": "the same instant in the service zone (Beijing time)",
-            "examples": ["2025-12-04T18:00:00+08:00"],
-        },
-        "deadline_text": {
-            "type": "string", "description": "the deadline as panelists read it",
-            "examples": ["12月4日（周五）18:00"],
-        },
-        "decided_at": _TIME,
-        "withdrawn_reason": {"type": ["string", "null"]},
-    },
-}
 _UNAUTHORIZED = _error("No valid API key.")
 _TOO_MANY = _error("Rate limited.")
 
@@ -179,7 +129,11 @@ DOCUMENT = {
                     },
                     "400": _error("Malformed JSON, not an object, or a bad Idempotency-Key."),
                     "401": _UNAUTHORIZED,
-                    "409": _error("The work order already has a live appeal."),
+                    "409": _error(
+                        "The work order already has a live appeal (`reason` duplicate_appeal,"
+                        " with its `reference`), or is registered to another department"
+                        " (`reason` work_order_elsewhere, with that `department`)."
+                    ),
                     "413": _error("The body is over the limit (256 KB by default)."),
                     "415": _error("The body is not application/json."),
                     "422": _error("Invalid fields, by name in `errors`."),
@@ -211,6 +165,47 @@ DOCUMENT = {
                 },
             }
         },
+        "/work-orders/{number}": {
+            "put": {
+                "operationId": "setWorkOrderDepartment",
+                "summary": "Say which department a work order belongs to",
+                "description": "A department's own appeal claims a work order nobody has"
+                " registered; the hotline corrects a mistaken claim here. A live appeal"
+                " another department filed for it is withdrawn (its panelists are told);"
+                " the move is audited.",
+                "parameters": [
+                    {"name": "number", "in": "path", "required": True, "schema": WORK_ORDER_IN},
+                ],  # fmt: skip
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/WorkOrderDepartment"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The work order is the department's",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/WorkOrder"}
+                            }
+                        },
+                    },
+                    "400": _error("Malformed JSON or not an object."),
+                    "401": _UNAUTHORIZED,
+                    "404": _error("No work order number in the path."),
+                    "409": _error(
+                        "Its appeal is decided (`reason` work_order_decided) or cannot be"
+                        " withdrawn now (`reason` not_withdrawable)."
+                    ),
+                    "413": _error("The body is over the limit."),
+                    "415": _error("The body is not application/json."),
+                    "422": _error("Invalid fields, by name in `errors`."),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",
@@ -222,55 +217,7 @@ DOCUMENT = {
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "Department": {
-                "type": "object",
-                "required": ["code", "name"],
-                "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
-            },
-            "NewAppeal": {
-                "type": "object",
-                "required": [
-                    "work_order_no",
-                    "department",
-                    "citizen_request",
-                    "department_reply",
-                    "appeal_reason",
-                    "policy_basis",
-                    "repeat_calls",
-                ],  # fmt: skip
-                "properties": {
-                    "work_order_no": _text("work_order_no", "the hotline work order"),
-                    "department": {"type": "string", "description": "department code"},
-                    "citizen_request": _text("citizen_request", "what the citizen asked"),
-                    "department_reply": _text("department_reply", "how it was handled"),
-                    "appeal_reason": _text("appeal_reason", "why the rating is unfair"),
-                    "policy_basis": _text("policy_basis", "the rules relied on"),
-                    "repeat_calls": {
-                        "type": "integer",
-                        "minimum": REPEAT_CALLS_RANGE[0],
-                        "maximum": REPEAT_CALLS_RANGE[1],
-                    },  # fmt: skip
-                },
-            },
-            "Appeal": _APPEAL,
-            "Error": {
-                "type": "object",
-                "required": ["error", "message"],
-                "properties": {
-                    "error": {"type": "string"},
-                    "message": {"type": "string"},
-                    "errors": {
-                        "type": "object",
-                        "additionalProperties": {"type": "string"},
-                        "description": "Each invalid field and why. An appeal's fields give a"
-                        " code: required, not_a_string, too_long, null_character,"
-                        " not_a_whole_number, out_of_range or unknown_department.",
-                    },
-                    "reference": {"type": ["string", "null"]},
-                },
-            },
-        },
+        "schemas": SCHEMAS,
     },
 }
 
