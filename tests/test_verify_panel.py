@@ -173,7 +173,8 @@ def test_the_generated_history_verifies_inside_and_outside(history):
         assert replayed.ok, (appeal.reference, replayed.problems)
     findings = verifier.verify(history["bundle"])
     assert findings.failures == [], findings.failures
-    kinds = {e["kind"] for chain in history["bundle"]["chains"].values() for e in chain}
+    published = [*history["bundle"]["chains"].values(), *history["bundle"]["draws"].values()]
+    kinds = {e["kind"] for chain in published for e in chain}
     assert {"assignment.recused", "panel.replacement", "appeal.withdrawn", "appeal.decided",
             "vote.recorded", "epoch.committed", "epoch.revealed"} <= kinds  # fmt: skip
 
@@ -275,3 +276,41 @@ def test_a_checkpoint_a_mirror_kept_is_checked_against_the_record(history):
     rewritten["checkpoints"], rewritten["latest_checkpoint"] = [], None  # a fresh start, say
     found = failures(rewritten, mirrored=[kept])
     assert any("mirrored checkpoint" in line and "rewritten" in line for line in found), found
+
+
+def test_undecided_appeals_show_their_draw_and_no_vote_and_still_verify(history, tmp_path, capsys):
+    bundle = history["bundle"]
+    fourth, fifth, sixth = history["appeals"][3:6]  # withdrawn with a vote; open, 2 votes; 0
+    undecided = {f"appeal:{a.id}" for a in (fourth, fifth, sixth)}
+    assert undecided == set(bundle["draws"]) and not undecided & set(bundle["chains"])
+    for events in bundle["draws"].values():
+        assert {e["kind"] for e in events} <= set(public.DRAW_KINDS)
+        assert not {"seq", "prev_hash", "hash", "id"} & {k for e in events for k in e}
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    assert verifier.main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "2 open appeals: draw checked, votes not yet public" in out
+    assert "1 withdrawn or stalled appeals: draw checked" in out
+
+
+def test_an_undecided_appeals_draw_is_still_checked(history):
+    bundle = copy.deepcopy(history["bundle"])
+    fifth = history["appeals"][4]
+    drawn = next(e for e in bundle["draws"][f"appeal:{fifth.id}"] if e["kind"] == "panel.drawn")
+    data = json.loads(drawn["data"])
+    data["picked"].reverse()
+    drawn["data"] = json.dumps(data)
+    found = failures(bundle)
+    assert any(fifth.reference in line and "the order gives" in line for line in found), found
+
+
+def test_a_decided_appeal_cannot_hide_its_votes_as_a_draw(history):
+    bundle = copy.deepcopy(history["bundle"])
+    first = history["appeals"][0]
+    chain = f"appeal:{first.id}"
+    events = bundle["chains"].pop(chain)
+    bundle["draws"][chain] = [e for e in events if e["kind"] in public.DRAW_KINDS]
+    found = failures(bundle)
+    assert any(first.reference in line and "chain is not in the bundle" in line
+               for line in found), found  # fmt: skip

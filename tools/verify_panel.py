@@ -15,6 +15,11 @@ second implementation of the rules README publishes. It checks
     walked again, each candidate passed over for a reason that held then;
   - every sealed vote against the decision that opened it, and the 3-of-5 rule.
 
+An appeal not decided yet shows only its draw receipt (``draws``: the draw and every change
+to its panel, without their places in the chain): its draw is checked, its chain, seals and
+votes are published, and checked, once it is decided. Withdrawn and stalled appeals were
+never decided and stay that way.
+
 It exits 0 only when everything holds; each failure names the appeal and the step.
 """
 
@@ -298,11 +303,31 @@ def check_appeals(bundle: dict, out: Findings, zone: ZoneInfo) -> None:
                 committed[item["day"]] = (item["commitment"], event["at"])
     members = Members(membership)
     draws: dict[str, dict] = {}
+    undecided = {"open": 0, "never": 0}
     for appeal in bundle["appeals"]:
         events = bundle["chains"].get(appeal["chain"], [])
+        if not events and appeal["chain"] in bundle.get("draws", {}):
+            # Not decided: only its draw receipt is public, without its place in the chain.
+            if appeal["status"] == "decided":
+                out.fail(appeal["reference"], "decided, but its chain is not in the bundle")
+                continue
+            events = bundle["draws"][appeal["chain"]]
+            undecided["open" if appeal["status"] in ("open", "drawing") else "never"] += 1
         if events:
             draws[appeal["reference"]] = check_appeal(appeal, events, epochs, committed, members,
                                                       draws, zone, out)  # fmt: skip
+    if undecided["open"]:
+        out.note(
+            "bundle",
+            f"{undecided['open']} open appeals: draw checked, votes not yet public"
+            " (their chains are published, and checked, at the decision)",
+        )
+    if undecided["never"]:
+        out.note(
+            "bundle",
+            f"{undecided['never']} withdrawn or stalled appeals: draw checked,"
+            " their votes were never counted and are not published",
+        )
 
 
 def check_appeal(appeal, events, epochs, committed, members, draws, zone, out) -> dict:
@@ -334,7 +359,7 @@ def check_appeal(appeal, events, epochs, committed, members, draws, zone, out) -
     seals: dict[int, str] = {}
     held_at_withdrawal: set[int] = set()
     for e, d in parsed:
-        where = f"{ref} {e['kind']} (event {e.get('id')})"
+        where = f"{ref} {e['kind']}" + (f" (event {e['id']})" if "id" in e else "")
         if e["kind"] == "panel.replacement":
             panel.seated.discard(d["vacated_panelist"])
             position = check_walk(

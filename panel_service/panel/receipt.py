@@ -1,6 +1,7 @@
 """An appeal's public draw receipt: the seed and where it came from, the pool and the
-candidate order by public code, every seat taken and given up with its reason, the seals,
-and once decided the opened votes (their opinions stay private)."""
+candidate order by public code, every seat taken and given up with its reason, and once
+decided the seals and the opened votes (their opinions stay private). Before the decision it
+holds nothing that moves when someone votes (``record.public.votes_public``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlmodel import Session
 from ..models import Appeal, Department
 from ..record import epochs
 from ..record.audit import chain_of, event_data, iso
-from ..record.public import appeal_summary, chain_events, code
+from ..record.public import appeal_summary, chain_events, code, votes_public
 from .draw import candidate_order
 
 
@@ -23,6 +24,7 @@ def receipt(*, session: Session, appeal: Appeal) -> dict:
         "steps": [],
         "seals": [],
         "opened": [],
+        "votes_public": votes_public(appeal.status),
     }
     for event in chain_events(session, chain_of(appeal.id)):
         data = event_data(event)
@@ -51,9 +53,9 @@ def receipt(*, session: Session, appeal: Appeal) -> dict:
                 "skipped": [[code(p), why] for p, why in step.get("skipped", [])],
                 "picked": code(step.get("picked")),
             })  # fmt: skip
-        elif event.kind == "vote.recorded" and "seal" in data:
+        elif event.kind == "vote.recorded" and "seal" in data and out["votes_public"]:
             out["seals"].append({"at": iso(event.at), "seal": data["seal"]})
-        elif event.kind == "appeal.decided" and "opened" in data:
+        elif event.kind == "appeal.decided" and "opened" in data and out["votes_public"]:
             out["opened"] = data["opened"]
     return out
 

@@ -4,20 +4,43 @@ Members appear by their public code (``P07``: "P" and the member's id, two digit
 least), never by name. The bundle (``bundle``) is everything an outside verifier needs for
 a period: the epochs, the membership chain, each appeal's chain, the checkpoints and the
 public key; README documents every field.
+
+Before an appeal is decided nobody but the panelist may learn how its panel is leaning or
+who is still to vote. So until the decision the record shows an appeal's draw receipt only:
+how its panel was drawn and changed (``DRAW_KINDS``), never a seal, a vote, a visit, a
+pledge or a recusal's own event, nothing that moves when someone votes. The seals are in
+the appeal's chain from the moment of each vote (the signed checkpoints commit to them);
+the decision publishes the whole chain, seals and the decision that opens them. An appeal
+withdrawn or stalled is never decided: its votes were never counted and stay unpublished
+(a resubmission keeps its panel, so even their number would say how that panel leans).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from ..enums import AppealStatus, AuditKind
 from ..models import Appeal, AuditCheckpoint, AuditEvent, Department
 from ..timeutil import zone
 from . import checkpoints, epochs
-from .audit import LEGACY_CHAIN, MEMBERSHIP_CHAIN, chain_of, iso
+from .audit import LEGACY_CHAIN, MEMBERSHIP_CHAIN, canonical_json, chain_of, iso
 
 BUNDLE_FORMAT = "panel-bundle-v1"
+# What of an undecided appeal's chain is public: the draw and every change to the panel.
+DRAW_KINDS = (
+    AuditKind.APPEAL_CREATED,
+    AuditKind.PANEL_DRAWN,
+    AuditKind.REPLACEMENT,
+    AuditKind.STALLED,
+    AuditKind.SEAT_CLOSED,
+    AuditKind.WITHDRAWAL,
+)
+# Fields of those events left out before the decision: the seats still pending when the
+# appeal was withdrawn (the others had voted).
+HELD_BACK = {AuditKind.WITHDRAWAL: ("closed",)}
 
 
 def code(panelist_id: int | None) -> str | None:
@@ -38,6 +61,27 @@ def event_json(event: AuditEvent) -> dict:
         "data": event.data,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
+    }
+
+
+def votes_public(status: str) -> bool:
+    """Whether an appeal's seals, votes and visits are public: once it is decided."""
+    return status == AppealStatus.DECIDED
+
+
+def draw_event_json(event: AuditEvent) -> dict:
+    """An event of an undecided appeal's draw receipt: its content without its place in the
+    chain (no id, position or hashes: they would count the events held back)."""
+    data = event.data
+    if event.kind in HELD_BACK:
+        kept = {k: v for k, v in json.loads(data).items() if k not in HELD_BACK[event.kind]}
+        data = canonical_json(kept)
+    return {
+        "at": event.at.isoformat(timespec="microseconds"),
+        "kind": str(event.kind),
+        "appeal": event.appeal_id,
+        "actor": event.actor,
+        "data": data,
     }
 
 
@@ -95,10 +139,13 @@ def bundle(
     appeals = appeals_in(session=session, start=start, end=end)
     appeals.sort(key=lambda a: a["appeal_id"])
     chains = {MEMBERSHIP_CHAIN: [event_json(e) for e in chain_events(session, MEMBERSHIP_CHAIN)]}
+    draws = {}
     for appeal in appeals:
         events = chain_events(session, appeal["chain"])
-        if events:
+        if events and votes_public(appeal["status"]):
             chains[appeal["chain"]] = [event_json(e) for e in events]
+        elif events:
+            draws[appeal["chain"]] = [draw_event_json(e) for e in events if e.kind in DRAW_KINDS]
     rows = session.exec(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).all()
     latest = None
     if rows:
@@ -113,6 +160,7 @@ def bundle(
         "epochs": epochs.public_epochs(session=session),
         "appeals": appeals,
         "chains": chains,
+        "draws": draws,
         "legacy_note": (
             f"events recorded before revision 0006 form the closed chain {LEGACY_CHAIN!r},"
             " which mixes every appeal and is not published"

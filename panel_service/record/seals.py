@@ -1,4 +1,5 @@
-"""Sealed votes: the seal is public the moment a vote is cast, the vote only at the decision.
+"""Sealed votes: the seal joins the appeal's chain the moment a vote is cast; the public
+record shows it, and the vote it opens to, only with the decision (``record.public``).
 
     opinion_sha256 = SHA-256(opinion as stored, UTF-8), in lower-case hex
     seal = SHA-256("panel-seal-v1\\n" + reference + "\\n" + str(seat id) + "\\n" + vote + "\\n"
@@ -6,7 +7,7 @@
 
 The ``vote.recorded`` event carries the seal; the ``appeal.decided`` event opens every seal
 (vote, opinion digest, salt), so anyone can check that each seal opens to the vote that was
-counted, and a panelist can find their own seal on the public record.
+counted, and a panelist can find their own seal on the public record then.
 """
 
 from __future__ import annotations

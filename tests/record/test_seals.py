@@ -1,4 +1,4 @@
-"""Sealed votes: the seal public at once, the vote opened only by the decision."""
+"""Sealed votes: the seal in the chain at once, published with the decision that opens it."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ def test_the_vote_event_carries_the_seal_and_the_decision_opens_every_one(
     assert sum(o["vote"] == "agree" for o in opened) == 3
 
 
-def test_a_panelist_finds_their_seal_on_the_public_record(client, session, appeal, make_link):
+def test_a_panelist_finds_their_seal_on_the_public_record_once_decided(
+    client, session, appeal, make_link, rules, now
+):
     seat = seated(session=session, appeal_id=appeal.id)[0]
     session.commit()
     token = make_link(seat)
@@ -65,5 +67,11 @@ def test_a_panelist_finds_their_seal_on_the_public_record(client, session, appea
     session.commit()
     assert seals.short(mine) in receipt and mine in receipt
     assert f"P{seat.panelist_id:02d}" in receipt
+    public = client.get(f"/public/appeals/{appeal.reference}").get_data(as_text=True)
+    assert mine not in public and seals.short(mine) not in public  # not before the decision
+    for other in seated(session=session, appeal_id=appeal.id)[1:3]:
+        lifecycle.record_vote(session=session, assignment=other, vote="agree", opinion=OPINION,
+                              rules=rules, now=now)  # fmt: skip
+        session.commit()
     public = client.get(f"/public/appeals/{appeal.reference}").get_data(as_text=True)
     assert mine in public and OPINION not in public

@@ -3,12 +3,16 @@ data and no member's name in them."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
 from panel_service.models import Panelist
-from panel_service.panel import lifecycle
+from panel_service.panel import lifecycle, visits
 from panel_service.panel.seating import seated
+from panel_service.record.seals import short as seal_short
 
 from .test_browser import browser, check_accessibility, live_server, phone  # noqa: F401
 
@@ -75,3 +79,87 @@ def test_the_public_record_reads_well_on_a_phone(live_server, browser, decided, 
         page.screenshot(path=str(tmp_path / f"public-{label}.png"), full_page=True)
     assert "评议" in page.content()
     context.close()
+
+
+# -- before the decision: nothing public moves when someone votes --------------------------------
+
+EVENTS_HELD_BACK = ("vote.recorded", "link.opened", "pledge.confirmed", "assignment.recused")
+
+
+def _public_record(client, reference) -> dict[str, str]:
+    """Every public page (both languages) and the bundle, as a visitor gets them."""
+    urls = _pages(reference)
+    urls += [u + ("&" if "?" in u else "?") + "lang=en" for u in urls]
+    urls.append(f"/public/bundle.json?{PERIOD}")
+    out = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        out[url] = response.get_data(as_text=True)
+    return out
+
+
+def _votes_are_not_in(record: dict[str, str], seats) -> None:
+    for url, text in record.items():
+        for seat in seats:
+            if seat.seal:
+                assert seat.seal not in text and seal_short(seat.seal) not in text, url
+        for kind in EVENTS_HELD_BACK:
+            assert kind not in text, (url, kind)
+        assert "panelist:" not in text, url  # no event a panelist made
+
+
+def test_the_public_record_of_an_open_appeal_is_the_same_after_0_to_4_votes(
+    client, session, appeal, rules, now
+):
+    seats = sorted(seated(session=session, appeal_id=appeal.id), key=lambda s: s.id)
+    session.commit()
+    before = _public_record(client, appeal.reference)
+    # The first panelist opens the link and confirms the pledge: no trace of it either.
+    visits.mark_opened(session=session, assignment=seats[0], now=now)
+    visits.confirm_pledge(session=session, assignment=seats[0], now=now)
+    session.commit()
+    assert _public_record(client, appeal.reference) == before
+    for n, (seat, choice) in enumerate(
+        zip(seats, ["agree", "disagree", "agree", "disagree"], strict=False), start=1
+    ):
+        lifecycle.record_vote(session=session, assignment=seat, vote=choice, opinion=OPINION,
+                              rules=rules, now=now + timedelta(minutes=n))  # fmt: skip
+        session.commit()
+        session.refresh(appeal)
+        assert appeal.status == "open"
+        record = _public_record(client, appeal.reference)
+        for url, text in record.items():
+            assert text == before[url], f"{url} changed after {n} votes"
+        _votes_are_not_in(record, seats)
+
+
+def test_a_withdrawn_appeal_never_publishes_the_votes_it_did_not_count(
+    client, session, appeal, rules, now
+):
+    seats = sorted(seated(session=session, appeal_id=appeal.id), key=lambda s: s.id)
+    for seat, choice in zip(seats, ["agree", "disagree"], strict=False):
+        lifecycle.record_vote(session=session, assignment=seat, vote=choice, opinion=OPINION,
+                              rules=rules, now=now)  # fmt: skip
+        session.commit()
+    lifecycle.withdraw_appeal(session=session, appeal=appeal, reason="部门撤回", actor="staff:wang",
+                              now=now + timedelta(hours=1))  # fmt: skip
+    session.commit()
+    record = _public_record(client, appeal.reference)
+    _votes_are_not_in(record, seats)
+    bundle = json.loads(record[f"/public/bundle.json?{PERIOD}"])
+    assert "closed" not in json.loads(bundle["draws"][f"appeal:{appeal.id}"][-1]["data"])
+
+
+def test_the_decision_publishes_every_seal_and_opens_it(client, session, decided):
+    seats = [s for s in seated(session=session, appeal_id=decided.id) if s.seal]
+    session.commit()
+    assert len(seats) == 3
+    receipt = client.get(f"/public/appeals/{decided.reference}?lang=en").get_data(as_text=True)
+    bundle = client.get(f"/public/bundle.json?{PERIOD}").get_data(as_text=True)
+    for seat in seats:
+        assert seat.seal in receipt and seat.seal in bundle
+        assert seat.seal_salt in receipt and seat.seal_salt in bundle
+    body = json.loads(bundle)
+    assert "vote.recorded" in bundle and f"appeal:{decided.id}" in body["chains"]
+    assert not body.get("draws")
