@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import FileSystemBytecodeCache
 
 from ..enums import Role
 from . import dates, labels
@@ -49,6 +50,9 @@ def category_label(category) -> str:
 
 
 def init_app(app) -> None:
+    # Compiled templates are kept on disk (a private directory under the system's temp
+    # directory), so a gunicorn worker that max_requests replaced does not compile them again.
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache()
     app.add_template_global(dates.when, "when")
     app.add_template_global(dates.day, "day")
     app.add_template_global(dates.age, "age")
