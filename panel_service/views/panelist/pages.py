@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 
 from ... import timeutil
 from ...access import links
-from ...db import get_session
+from ...db import begin_reads, get_session
 from ...enums import AppealStatus, Refusal
 from ...extensions import limiter
 from ...models import Appeal, Assignment
@@ -81,15 +81,17 @@ def _state_page(assignment: Assignment, appeal: Appeal, *, notice: str | None = 
 @_limited
 def link(token: str):
     """Show the appeal to a panelist, or record their vote."""
+    session = get_session()
+    if request.method != "POST":
+        begin_reads(session)  # a page view writes only at the first opening, apart
     found = _load(token)
     assignment, appeal = found.assignment, found.appeal
-    session = get_session()
     # HEAD answers like GET but records nothing, not even the first opening.
-    if request.method == "GET" and visits.mark_opened(
-        session=session, assignment=assignment, now=timeutil.now()
-    ):
-        session.commit()
-        log.info("link first opened", extra={"assignment": assignment.id})
+    if request.method == "GET" and assignment.first_opened_at is None:
+        session.commit()  # end the read; the write below takes the lock (SQLite) itself
+        if visits.mark_opened(session=session, assignment=assignment, now=timeutil.now()):
+            session.commit()
+            log.info("link first opened", extra={"assignment": assignment.id})
     # A POST reaching a closed seat is a second tap, another tab or a replay: say so.
     notice = "already_voted" if request.method == "POST" else None
     state = _state_page(assignment, appeal, notice=notice)

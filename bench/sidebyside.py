@@ -1,0 +1,277 @@
+"""The hot pages against the framework's floor, side by side in one run, under wrk.
+
+    .venv/bin/python bench/sidebyside.py                         # SQLite and PostgreSQL
+    .venv/bin/python bench/sidebyside.py --backends sqlite --duration 5 --rounds 3
+
+Two gunicorn servers run with the same command line (``-c gunicorn.conf.py --workers 2
+--worker-class sync`` by default): the bare Flask app of ``bench/floor.py`` and the
+service in production settings with its rate limits on, in Redis. ``wrk`` (32 connections,
+2 threads) then drives, in interleaved rounds, ``GET /floor`` (the floor), ``GET /``, the
+panelist page with its vote form, the receipt page of a voted seat and ``POST
+/api/v1/appeals``; every request carries a random ``X-Forwarded-For`` (the service trusts
+one proxy), so the per-address limits count each request apart and answer no 429. Each
+figure is the median round; the ratio is req/s over the floor's req/s in the same rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import SECRET, database, free_port, log, prepare, stop_server  # noqa: E402
+from panel_service import timeutil  # noqa: E402
+from panel_service.access import links  # noqa: E402
+from panel_service.db import make_engine  # noqa: E402
+from panel_service.models import Assignment  # noqa: E402
+from panel_service.panel import lifecycle  # noqa: E402
+from panel_service.record.checkpoints import keygen  # noqa: E402
+from panel_service.rules import PanelRules  # noqa: E402
+
+OPINION = "部门已按时办结并恢复照明,市民不满意的是其他事项,申诉理由成立。"
+SCENARIOS = ["floor", "index", "page", "receipt", "appeal"]
+LABELS = {
+    "floor": "`GET /floor` bare Flask (floor)",
+    "index": "`GET /`",
+    "page": "`GET /v/<token>` panelist page, vote form",
+    "receipt": "`GET /v/<token>` receipt page",
+    "appeal": "`POST /api/v1/appeals`",
+}
+TARGETS = {"index": 0.5, "page": 0.35, "receipt": 0.35, "appeal": 0.1}
+
+LUA = """
+local paths = {%(paths)s}
+local method, body, key = "%(method)s", %(body)s, "%(key)s"
+local threads, n, run = 0, 0, "0"
+init = function(args) run = args[1] end
+setup = function(thread) threads = threads + 1; thread:set("id", threads) end
+request = function()
+  n = n + 1
+  local headers = {["X-Forwarded-For"] = string.format("10.%%d.%%d.%%d",
+      math.random(0, 255), math.random(0, 255), math.random(1, 254))}
+  if method == "POST" then
+    headers["Content-Type"] = "application/json"
+    headers["Authorization"] = "Bearer " .. key
+    local order = string.format("WRK%%s%%02d%%09d", run, id or 0, n)
+    return wrk.format("POST", paths[1], headers, string.format(body, order))
+  end
+  return wrk.format("GET", paths[math.random(#paths)], headers)
+end
+"""
+
+
+def _lua(path: Path, paths: list[str], *, method="GET", body=None, key="") -> Path:
+    text = LUA % {
+        "paths": ", ".join(json.dumps(p) for p in paths),
+        "method": method,
+        "body": f"[==[{body}]==]" if body else "nil",
+        "key": key,
+    }
+    path.write_text(text)
+    return path
+
+
+def gunicorn(app: str, env: dict, args, workdir: Path, name: str):
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"]
+    command += ["--workers", str(args.workers), "--worker-class", args.worker_class]
+    command += ["--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", app]
+    out = open(workdir / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    health = "/floor" if name == "floor" else "/healthz"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=2):
+                return server, port
+        except OSError:
+            time.sleep(0.3)
+    stop_server(server)
+    raise SystemExit(f"gunicorn {app} did not start; see {workdir / name}.log")
+
+
+_UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk(port: int, script: Path, args, duration: float) -> dict:
+    command = ["wrk", "-t", str(args.wrk_threads), "-c", str(args.connections)]
+    command += ["-d", f"{max(1, round(duration))}s", "--latency", "-s", str(script)]
+    # After the URL, a run id: the work-order numbers of two runs never meet.
+    command += [f"http://127.0.0.1:{port}", "--", str(time.time_ns() // 1000 % 10**10)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    out = done.stdout
+    if "Requests/sec" not in out:
+        raise SystemExit(f"wrk failed: {out}\n{done.stderr}")
+
+    def latency(pct: str) -> float:
+        found = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        return float(found[1]) * _UNIT[found[2]] if found else float("nan")
+
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "non_2xx": int(bad[1]) if bad else 0,
+        "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+        "loadavg_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def receipts(url: str, tokens: list[str], count: int) -> list[str]:
+    """Vote on ``count`` seats (in the domain, as a POST would) for their receipt pages."""
+    engine = make_engine(url)
+    from sqlmodel import Session
+
+    with Session(engine, expire_on_commit=False) as session:
+        for token in tokens[:count]:
+            claims = links.read_token(token, secret_keys=[SECRET])
+            seat = session.get(Assignment, claims.assignment_id)
+            lifecycle.record_vote(
+                session=session, assignment=seat, vote="agree", opinion=OPINION,
+                rules=PanelRules(), now=timeutil.now(),
+            )  # fmt: skip
+            session.commit()
+    engine.dispose()
+    return tokens[:count]
+
+
+def bench_backend(backend: str, args) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix=f"panel-sbs-{backend}-"))
+    try:
+        return _bench(backend, args, workdir)
+    finally:
+        if args.keep:
+            log(f"logs kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _bench(backend: str, args, workdir: Path) -> dict:
+    url, drop = database(backend, args, workdir)
+    servers = []
+    try:
+        log(f"{backend}: preparing")
+        plan = prepare(url, page_appeals=16, vote_appeals=64)
+        receipt_tokens = receipts(url, plan["vote_tokens"], 16)
+        keygen(workdir / "audit.pem")
+        env = dict(
+            os.environ,
+            PANEL_ENV="production",
+            PANEL_SECRET_KEY=SECRET,
+            PANEL_DATABASE_URL=url,
+            PANEL_AUDIT_SIGNING_KEY_FILE=str(workdir / "audit.pem"),
+            PANEL_RATELIMIT_STORAGE_URL=args.redis_url,
+            PANEL_PROXY_FIX_X_FOR="1",
+            PANEL_SMS_BACKEND="file",
+            PANEL_SMS_FILE=str(workdir / "sms.jsonl"),
+            PANEL_ATTACHMENT_DIR=str(workdir / "attachments"),
+            PANEL_PUBLIC_BASE_URL="https://panel.example.cn",
+        )
+        floor, floor_port = gunicorn("bench.floor:app", env, args, workdir, "floor")
+        servers.append(floor)
+        app, app_port = gunicorn("wsgi:app", env, args, workdir, "app")
+        servers.append(app)
+        scripts = {
+            "floor": (floor_port, _lua(workdir / "floor.lua", ["/floor"])),
+            "index": (app_port, _lua(workdir / "index.lua", ["/"])),
+            "page": (app_port, _lua(workdir / "page.lua", [f"/v/{t}" for t in plan["page_tokens"]])),  # noqa: E501
+            "receipt": (app_port, _lua(workdir / "receipt.lua", [f"/v/{t}" for t in receipt_tokens])),  # noqa: E501
+        }  # fmt: skip
+        body = json.dumps({**plan["appeal"], "work_order_no": "%s"}, ensure_ascii=False)
+        scripts["appeal"] = (
+            app_port,
+            _lua(workdir / "appeal.lua", ["/api/v1/appeals"], method="POST", body=body,
+                 key=plan["api_key"]),
+        )  # fmt: skip
+        chosen = [s for s in SCENARIOS if s in args.scenarios.split(",") or s == "floor"]
+        for name in chosen:  # warm-up: every worker has imported, compiled, connected
+            wrk(*scripts[name], args, args.warmup)
+        rounds: dict[str, list[dict]] = {s: [] for s in chosen}
+        for _ in range(args.rounds):
+            for name in chosen:
+                result = wrk(*scripts[name], args, args.duration)
+                log(f"{backend} {name}: {result}")
+                rounds[name].append(result)
+        return {
+            name: {
+                "rounds": results,
+                **{k: statistics.median(r[k] for r in results) for k in ("rps", "p50_ms", "p99_ms")},  # noqa: E501
+                "non_2xx": sum(r["non_2xx"] for r in results),
+                "ratio": statistics.median(
+                    r["rps"] / f["rps"] for r, f in zip(results, rounds["floor"], strict=True)
+                ),
+            }
+            for name, results in rounds.items()
+        }  # fmt: skip
+    finally:
+        for server in servers:
+            stop_server(server)
+        drop()
+
+
+def table(results: dict, args) -> str:
+    lines = [
+        f"wrk -t{args.wrk_threads} -c{args.connections}, {args.rounds} rounds of "
+        f"{args.duration:g} s, gunicorn --workers {args.workers} --worker-class "
+        f"{args.worker_class} --threads {args.threads}; ratio = median over rounds of "
+        "req/s ÷ the floor's req/s in the same round.",
+        "",
+        "| Database | Endpoint | req/s | p50 ms | p99 ms | ÷ floor | target | non-2xx/3xx |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for backend, rows in results.items():
+        for name, row in rows.items():
+            target = TARGETS.get(name)
+            mark = (
+                ""
+                if target is None
+                else f"≥ {target:g} {'met' if row['ratio'] >= target else '**missed**'}"
+            )  # noqa: E501
+            lines.append(
+                f"| {backend} | {LABELS[name]} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
+                f"{row['p99_ms']:.1f} | {row['ratio']:.2f} | {mark} | {row['non_2xx']} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    args = parser.parse_args()
+    results = {b: bench_backend(b, args) for b in args.backends.split(",")}
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    sys.stdout.write(table(results, args) + "\n")
+
+
+if __name__ == "__main__":
+    main()
