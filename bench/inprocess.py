@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--n", type=int, default=2000, help="requests per page")
-    parser.add_argument("--profile", help="healthz, index, page or receipt")
+    parser.add_argument("--profile", help="healthz, index, page, receipt or vote")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="panel-inprocess-") as tmp:
@@ -85,7 +85,7 @@ def main() -> None:
 
 
 def run(url: str, workdir: Path, args) -> None:
-    plan = prepare(url, page_appeals=4, vote_appeals=2)
+    plan = prepare(url, page_appeals=4, vote_appeals=max(2, args.n // 3 + 1))
     app = production_app(url, workdir, args.redis_url)
     engine = app.extensions["panel_engine"]
     client = app.test_client()
@@ -125,12 +125,37 @@ def run(url: str, workdir: Path, args) -> None:
             get(path)
         micros = (time.perf_counter() - started) / args.n * 1e6
         out(f"| {name} | {micros:.0f} | {count} | {len(response.get_data())} |\n")
+    # Votes: each on a fresh seat (seats 1-3 of the voting appeals: a third decide).
+    seats = iter(plan["vote_tokens"][1:])
+
+    def vote(timer: cProfile.Profile | None = None):
+        token = next(seats)
+        form = get(f"/v/{token}").get_data(as_text=True)
+        csrf = form.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+        data = {"csrf_token": csrf, "vote": "agree", "opinion": OPINION}
+        started = time.perf_counter()
+        if timer:
+            timer.enable()
+        response = client.post(
+            f"/v/{token}", data=data, headers={"X-Forwarded-For": next(addresses)}
+        )
+        if timer:
+            timer.disable()
+        assert response.status_code == 303, response.status_code
+        return time.perf_counter() - started
+
+    spent = [vote() for _ in range(min(args.n // 2, 200))]
+    out(f"| vote (POST, a third decide) | {sum(spent) / len(spent) * 1e6:.0f} | - | - |\n")
     if args.profile:
         profile = cProfile.Profile()
-        profile.enable()
-        for _ in range(args.n):
-            get(pages[args.profile])
-        profile.disable()
+        if args.profile == "vote":
+            for _ in range(min(args.n // 2, 200)):
+                vote(profile)
+        else:
+            profile.enable()
+            for _ in range(args.n):
+                get(pages[args.profile])
+            profile.disable()
         text = io.StringIO()
         pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(args.top)
         out(text.getvalue())

@@ -83,13 +83,13 @@ def _lua(path: Path, paths: list[str], *, method="GET", body=None, key="") -> Pa
     return path
 
 
-def gunicorn(app: str, env: dict, args, workdir: Path, name: str):
+def gunicorn(app: str, env: dict, args, workdir: Path, name: str, cwd: Path = ROOT):
     port = free_port()
     command = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"]
     command += ["--workers", str(args.workers), "--worker-class", args.worker_class]
     command += ["--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", app]
     out = open(workdir / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     health = "/floor" if name == "floor" else "/healthz"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -103,14 +103,36 @@ def gunicorn(app: str, env: dict, args, workdir: Path, name: str):
 
 
 _UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
-def wrk(port: int, script: Path, args, duration: float) -> dict:
+def cpu_seconds(master: int) -> float:
+    """CPU time (user + system) of the server: its master and the workers it has now.
+
+    With the child counters the master keeps (cutime, cstime), workers that max_requests
+    replaced during the round still count.
+    """
+    total = 0.0
+    children = []
+    for task in Path(f"/proc/{master}/task").iterdir():
+        children += (task / "children").read_text().split()
+    for pid in [str(master), *children]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += sum(int(f) for f in fields[11:15]) / _TICK  # utime stime cutime cstime
+    return total
+
+
+def wrk(port: int, script: Path, args, duration: float, master: int | None = None) -> dict:
     command = ["wrk", "-t", str(args.wrk_threads), "-c", str(args.connections)]
     command += ["-d", f"{max(1, round(duration))}s", "--latency", "-s", str(script)]
     # After the URL, a run id: the work-order numbers of two runs never meet.
     command += [f"http://127.0.0.1:{port}", "--", str(time.time_ns() // 1000 % 10**10)]
+    cpu_before = cpu_seconds(master) if master else 0.0
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    cpu = cpu_seconds(master) - cpu_before if master else 0.0
     out = done.stdout
     if "Requests/sec" not in out:
         raise SystemExit(f"wrk failed: {out}\n{done.stderr}")
@@ -121,8 +143,10 @@ def wrk(port: int, script: Path, args, duration: float) -> dict:
 
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    requests = int(re.search(r"(\d+) requests in", out)[1])
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "cpu_ms_per_request": round(cpu * 1000 / max(requests, 1), 3),
         "p50_ms": latency("50"),
         "p99_ms": latency("99"),
         "non_2xx": int(bad[1]) if bad else 0,
@@ -183,36 +207,52 @@ def _bench(backend: str, args, workdir: Path) -> dict:
         )
         floor, floor_port = gunicorn("bench.floor:app", env, args, workdir, "floor")
         servers.append(floor)
-        app, app_port = gunicorn("wsgi:app", env, args, workdir, "app")
-        servers.append(app)
-        scripts = {
-            "floor": (floor_port, _lua(workdir / "floor.lua", ["/floor"])),
-            "index": (app_port, _lua(workdir / "index.lua", ["/"])),
-            "page": (app_port, _lua(workdir / "page.lua", [f"/v/{t}" for t in plan["page_tokens"]])),  # noqa: E501
-            "receipt": (app_port, _lua(workdir / "receipt.lua", [f"/v/{t}" for t in receipt_tokens])),  # noqa: E501
-        }  # fmt: skip
+        scripts = {"floor": (floor_port, _lua(workdir / "floor.lua", ["/floor"]), floor.pid)}
         body = json.dumps({**plan["appeal"], "work_order_no": "%s"}, ensure_ascii=False)
-        scripts["appeal"] = (
-            app_port,
-            _lua(workdir / "appeal.lua", ["/api/v1/appeals"], method="POST", body=body,
-                 key=plan["api_key"]),
-        )  # fmt: skip
-        chosen = [s for s in SCENARIOS if s in args.scenarios.split(",") or s == "floor"]
+        paths = {
+            "index": ["/"],
+            "page": [f"/v/{t}" for t in plan["page_tokens"]],
+            "receipt": [f"/v/{t}" for t in receipt_tokens],
+        }
+        chosen = [s for s in SCENARIOS[1:] if s in args.scenarios.split(",")]
+        # One server per checkout (this one, and --compare ones): same database, same rounds.
+        for n, root in enumerate([ROOT, *args.compare]):
+            root = root.resolve()
+            app_env = dict(env, PYTHONPATH=str(root))
+            server, port = gunicorn("wsgi:app", app_env, args, workdir, f"app{n}", cwd=root)
+            servers.append(server)
+            tag = "" if n == 0 else f"{root.name}:"
+            for name in chosen:
+                lua = workdir / f"{n}-{name}.lua"
+                if name == "appeal":
+                    script = _lua(lua, ["/api/v1/appeals"], method="POST", body=body,
+                                  key=plan["api_key"])  # fmt: skip
+                else:
+                    script = _lua(lua, paths[name])
+                scripts[tag + name] = (port, script, server.pid)
+        chosen = list(scripts)
         for name in chosen:  # warm-up: every worker has imported, compiled, connected
-            wrk(*scripts[name], args, args.warmup)
+            port, script, pid = scripts[name]
+            wrk(port, script, args, args.warmup)
         rounds: dict[str, list[dict]] = {s: [] for s in chosen}
         for _ in range(args.rounds):
             for name in chosen:
-                result = wrk(*scripts[name], args, args.duration)
+                port, script, pid = scripts[name]
+                result = wrk(port, script, args, args.duration, pid)
                 log(f"{backend} {name}: {result}")
                 rounds[name].append(result)
         return {
             name: {
                 "rounds": results,
-                **{k: statistics.median(r[k] for r in results) for k in ("rps", "p50_ms", "p99_ms")},  # noqa: E501
+                **{k: statistics.median(r[k] for r in results) for k in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_request")},  # noqa: E501
                 "non_2xx": sum(r["non_2xx"] for r in results),
                 "ratio": statistics.median(
                     r["rps"] / f["rps"] for r, f in zip(results, rounds["floor"], strict=True)
+                ),
+                # The same in server CPU: the floor's CPU per request over this one's.
+                "cpu_ratio": statistics.median(
+                    f["cpu_ms_per_request"] / max(r["cpu_ms_per_request"], 1e-9)
+                    for r, f in zip(results, rounds["floor"], strict=True)
                 ),
             }
             for name, results in rounds.items()
@@ -223,27 +263,36 @@ def _bench(backend: str, args, workdir: Path) -> dict:
         drop()
 
 
+def _label(name: str) -> str:
+    tag, _, scenario = name.rpartition(":")
+    return f"{tag}: {LABELS[scenario]}" if tag else LABELS[scenario]
+
+
 def table(results: dict, args) -> str:
     lines = [
         f"wrk -t{args.wrk_threads} -c{args.connections}, {args.rounds} rounds of "
         f"{args.duration:g} s, gunicorn --workers {args.workers} --worker-class "
         f"{args.worker_class} --threads {args.threads}; ratio = median over rounds of "
-        "req/s ÷ the floor's req/s in the same round.",
+        "req/s ÷ the floor's req/s in the same round; CPU ratio = the floor's server CPU per "
+        "request ÷ this one's (gunicorn master and workers, from /proc), which other load on "
+        "the machine moves far less.",
         "",
-        "| Database | Endpoint | req/s | p50 ms | p99 ms | ÷ floor | target | non-2xx/3xx |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| Database | Endpoint | req/s | p50 ms | p99 ms | ÷ floor | target | server CPU ms/req "
+        "| CPU ratio | non-2xx/3xx |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for backend, rows in results.items():
         for name, row in rows.items():
-            target = TARGETS.get(name)
+            target = TARGETS.get(name.rsplit(":", 1)[-1])
             mark = (
                 ""
                 if target is None
                 else f"≥ {target:g} {'met' if row['ratio'] >= target else '**missed**'}"
             )  # noqa: E501
             lines.append(
-                f"| {backend} | {LABELS[name]} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
-                f"{row['p99_ms']:.1f} | {row['ratio']:.2f} | {mark} | {row['non_2xx']} |"
+                f"| {backend} | {_label(name)} | {row['rps']:.0f} | {row['p50_ms']:.1f} | "
+                f"{row['p99_ms']:.1f} | {row['ratio']:.2f} | {mark} | "
+                f"{row['cpu_ms_per_request']:.2f} | {row['cpu_ratio']:.2f} | {row['non_2xx']} |"
             )
     return "\n".join(lines)
 
@@ -265,6 +314,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--compare", type=Path, action="append", default=[],
+        help="also serve this checkout (e.g. /work/wt-base), in the same rounds",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args()
     results = {b: bench_backend(b, args) for b in args.backends.split(",")}

@@ -59,10 +59,15 @@ def begin_reads(session: Session) -> None:
 
     On SQLite it is a deferred BEGIN, which waits for no writer and makes none wait: a page
     view of every worker used to queue for the single write lock, and pysqlite's busy wait
-    sleeps in steps of up to 100 ms. Whoever needs to write afterwards commits first; the
-    next transaction takes the write lock as usual. PostgreSQL is unaffected.
+    sleeps in steps of up to 100 ms. On PostgreSQL the connection is in autocommit: no BEGIN
+    and no COMMIT round trips (each statement sees one snapshot; a page asks one). Whoever
+    needs to write afterwards commits first: the next transaction is an ordinary one.
     """
-    if not session.in_transaction():
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    else:
         session.connection(execution_options={_READS: True})
 
 
