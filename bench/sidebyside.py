@@ -155,6 +155,25 @@ def wrk(port: int, script: Path, args, duration: float, master: int | None = Non
     }
 
 
+def service_env(url: str, workdir: Path, redis_url: str) -> dict:
+    """The service's environment for gunicorn: production, rate limits on in Redis, one
+    trusted proxy (the load generators send X-Forwarded-For), texts to a file."""
+    keygen(workdir / "audit.pem")
+    return dict(
+        os.environ,
+        PANEL_ENV="production",
+        PANEL_SECRET_KEY=SECRET,
+        PANEL_DATABASE_URL=url,
+        PANEL_AUDIT_SIGNING_KEY_FILE=str(workdir / "audit.pem"),
+        PANEL_RATELIMIT_STORAGE_URL=redis_url,
+        PANEL_PROXY_FIX_X_FOR="1",
+        PANEL_SMS_BACKEND="file",
+        PANEL_SMS_FILE=str(workdir / "sms.jsonl"),
+        PANEL_ATTACHMENT_DIR=str(workdir / "attachments"),
+        PANEL_PUBLIC_BASE_URL="https://panel.example.cn",
+    )
+
+
 def receipts(url: str, tokens: list[str], count: int) -> list[str]:
     """Vote on ``count`` seats (in the domain, as a POST would) for their receipt pages."""
     engine = make_engine(url)
@@ -191,20 +210,7 @@ def _bench(backend: str, args, workdir: Path) -> dict:
         log(f"{backend}: preparing")
         plan = prepare(url, page_appeals=16, vote_appeals=64)
         receipt_tokens = receipts(url, plan["vote_tokens"], 16)
-        keygen(workdir / "audit.pem")
-        env = dict(
-            os.environ,
-            PANEL_ENV="production",
-            PANEL_SECRET_KEY=SECRET,
-            PANEL_DATABASE_URL=url,
-            PANEL_AUDIT_SIGNING_KEY_FILE=str(workdir / "audit.pem"),
-            PANEL_RATELIMIT_STORAGE_URL=args.redis_url,
-            PANEL_PROXY_FIX_X_FOR="1",
-            PANEL_SMS_BACKEND="file",
-            PANEL_SMS_FILE=str(workdir / "sms.jsonl"),
-            PANEL_ATTACHMENT_DIR=str(workdir / "attachments"),
-            PANEL_PUBLIC_BASE_URL="https://panel.example.cn",
-        )
+        env = service_env(url, workdir, args.redis_url)
         floor, floor_port = gunicorn("bench.floor:app", env, args, workdir, "floor")
         servers.append(floor)
         scripts = {"floor": (floor_port, _lua(workdir / "floor.lua", ["/floor"]), floor.pid)}

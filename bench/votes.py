@@ -35,12 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import SECRET, database, log, prepare, stop_server  # noqa: E402
-from bench.sidebyside import gunicorn  # noqa: E402
+from bench.sidebyside import gunicorn, service_env  # noqa: E402
 from panel_service.access import links  # noqa: E402
 from panel_service.db import make_engine  # noqa: E402
 from panel_service.enums import AuditKind  # noqa: E402
 from panel_service.models import Appeal, Assignment, AuditEvent  # noqa: E402
-from panel_service.record.checkpoints import keygen  # noqa: E402
 
 OPINION = "部门已按时办结并恢复照明,市民不满意的是其他事项,申诉理由成立。"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -140,21 +139,7 @@ def main() -> None:
             for seat in rows:
                 token = links.make_token(assignment=seat, secret_keys=[SECRET])
                 by_appeal.setdefault(seat.appeal_id, []).append(token)
-            keygen(workdir / "audit.pem")
-            env = dict(
-                os.environ,
-                PYTHONPATH=str(args.root),
-                PANEL_ENV="production",
-                PANEL_SECRET_KEY=SECRET,
-                PANEL_DATABASE_URL=url,
-                PANEL_AUDIT_SIGNING_KEY_FILE=str(workdir / "audit.pem"),
-                PANEL_RATELIMIT_STORAGE_URL=args.redis_url,
-                PANEL_PROXY_FIX_X_FOR="1",
-                PANEL_SMS_BACKEND="file",
-                PANEL_SMS_FILE=str(workdir / "sms.jsonl"),
-                PANEL_ATTACHMENT_DIR=str(workdir / "attachments"),
-                PANEL_PUBLIC_BASE_URL="https://panel.example.cn",
-            )
+            env = dict(service_env(url, workdir, args.redis_url), PYTHONPATH=str(args.root))
             args.root = args.root.resolve()
             server, port = gunicorn("wsgi:app", env, args, workdir, "app", cwd=args.root)
             appeal_ids = sorted(by_appeal)
