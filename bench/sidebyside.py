@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import SECRET, database, free_port, log, prepare, stop_server  # noqa: E402
+from bench.wrkload import make_script, wrk  # noqa: E402
 from panel_service import timeutil  # noqa: E402
 from panel_service.access import links  # noqa: E402
 from panel_service.db import make_engine  # noqa: E402
@@ -51,37 +51,6 @@ LABELS = {
 }
 TARGETS = {"index": 0.5, "page": 0.35, "receipt": 0.35, "appeal": 0.1}
 
-LUA = """
-local paths = {%(paths)s}
-local method, body, key = "%(method)s", %(body)s, "%(key)s"
-local threads, n, run = 0, 0, "0"
-init = function(args) run = args[1] end
-setup = function(thread) threads = threads + 1; thread:set("id", threads) end
-request = function()
-  n = n + 1
-  local headers = {["X-Forwarded-For"] = string.format("10.%%d.%%d.%%d",
-      math.random(0, 255), math.random(0, 255), math.random(1, 254))}
-  if method == "POST" then
-    headers["Content-Type"] = "application/json"
-    headers["Authorization"] = "Bearer " .. key
-    local order = string.format("WRK%%s%%02d%%09d", run, id or 0, n)
-    return wrk.format("POST", paths[1], headers, string.format(body, order))
-  end
-  return wrk.format("GET", paths[math.random(#paths)], headers)
-end
-"""
-
-
-def _lua(path: Path, paths: list[str], *, method="GET", body=None, key="") -> Path:
-    text = LUA % {
-        "paths": ", ".join(json.dumps(p) for p in paths),
-        "method": method,
-        "body": f"[==[{body}]==]" if body else "nil",
-        "key": key,
-    }
-    path.write_text(text)
-    return path
-
 
 def gunicorn(app: str, env: dict, args, workdir: Path, name: str, cwd: Path = ROOT):
     port = free_port()
@@ -100,59 +69,6 @@ def gunicorn(app: str, env: dict, args, workdir: Path, name: str, cwd: Path = RO
             time.sleep(0.3)
     stop_server(server)
     raise SystemExit(f"gunicorn {app} did not start; see {workdir / name}.log")
-
-
-_UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(master: int) -> float:
-    """CPU time (user + system) of the server: its master and the workers it has now.
-
-    With the child counters the master keeps (cutime, cstime), workers that max_requests
-    replaced during the round still count.
-    """
-    total = 0.0
-    children = []
-    for task in Path(f"/proc/{master}/task").iterdir():
-        children += (task / "children").read_text().split()
-    for pid in [str(master), *children]:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += sum(int(f) for f in fields[11:15]) / _TICK  # utime stime cutime cstime
-    return total
-
-
-def wrk(port: int, script: Path, args, duration: float, master: int | None = None) -> dict:
-    command = ["wrk", "-t", str(args.wrk_threads), "-c", str(args.connections)]
-    command += ["-d", f"{max(1, round(duration))}s", "--latency", "-s", str(script)]
-    # After the URL, a run id: the work-order numbers of two runs never meet.
-    command += [f"http://127.0.0.1:{port}", "--", str(time.time_ns() // 1000 % 10**10)]
-    cpu_before = cpu_seconds(master) if master else 0.0
-    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
-    cpu = cpu_seconds(master) - cpu_before if master else 0.0
-    out = done.stdout
-    if "Requests/sec" not in out:
-        raise SystemExit(f"wrk failed: {out}\n{done.stderr}")
-
-    def latency(pct: str) -> float:
-        found = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        return float(found[1]) * _UNIT[found[2]] if found else float("nan")
-
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    requests = int(re.search(r"(\d+) requests in", out)[1])
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-        "cpu_ms_per_request": round(cpu * 1000 / max(requests, 1), 3),
-        "p50_ms": latency("50"),
-        "p99_ms": latency("99"),
-        "non_2xx": int(bad[1]) if bad else 0,
-        "socket_errors": sum(map(int, errors.groups())) if errors else 0,
-        "loadavg_1m": round(os.getloadavg()[0], 2),
-    }
 
 
 def service_env(url: str, workdir: Path, redis_url: str) -> dict:
@@ -213,7 +129,7 @@ def _bench(backend: str, args, workdir: Path) -> dict:
         env = service_env(url, workdir, args.redis_url)
         floor, floor_port = gunicorn("bench.floor:app", env, args, workdir, "floor")
         servers.append(floor)
-        scripts = {"floor": (floor_port, _lua(workdir / "floor.lua", ["/floor"]), floor.pid)}
+        scripts = {"floor": (floor_port, make_script(workdir / "floor.lua", ["/floor"]), floor.pid)}
         body = json.dumps({**plan["appeal"], "work_order_no": "%s"}, ensure_ascii=False)
         paths = {
             "index": ["/"],
@@ -231,10 +147,10 @@ def _bench(backend: str, args, workdir: Path) -> dict:
             for name in chosen:
                 lua = workdir / f"{n}-{name}.lua"
                 if name == "appeal":
-                    script = _lua(lua, ["/api/v1/appeals"], method="POST", body=body,
+                    script = make_script(lua, ["/api/v1/appeals"], method="POST", body=body,
                                   key=plan["api_key"])  # fmt: skip
                 else:
-                    script = _lua(lua, paths[name])
+                    script = make_script(lua, paths[name])
                 scripts[tag + name] = (port, script, server.pid)
         chosen = list(scripts)
         for name in chosen:  # warm-up: every worker has imported, compiled, connected
