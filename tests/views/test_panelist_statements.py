@@ -98,3 +98,25 @@ def test_the_receipt_page_is_one_statement(client, session, appeal, make_link, s
     receipt = client.get(f"/v/{token}")
     assert receipt.status_code == 200 and 'class="seal"' in text(receipt)
     assert len(statements) == 1, statements
+
+
+def test_a_page_view_takes_no_write_lock(app, client, session, appeal, make_link):
+    """On SQLite the page reads in a deferred transaction, so it never queues for the lock
+    (BEGIN IMMEDIATE) behind a writer, nor makes one wait; PostgreSQL sends no BEGIN."""
+    engine = app.extensions["panel_engine"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    token = make_link(seats(session, appeal)[0])
+    pledge(client, token)
+    begun: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if statement.upper().startswith("BEGIN"):
+            begun.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert 'name="vote"' in text(client.get(f"/v/{token}"))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert begun == ["BEGIN"]
