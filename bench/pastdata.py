@@ -110,3 +110,71 @@ def settle(engine: sa.Engine) -> None:
             raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
+
+
+def load_past_audit(engine: sa.Engine, *, batch: int = 5000) -> int:
+    """Give every past appeal its audit chain: the draw and five sealed votes, hashes valid.
+
+    Hashing has to follow each chain, so the events are computed here and inserted in
+    batches (multi-row INSERTs); the draw event copies the shape of a real one (the pool
+    as it is now, the past appeal's five panelists as picked). Returns events added.
+    """
+    from datetime import timedelta
+
+    from panel_service.enums import AuditKind
+    from panel_service.models import Appeal, Assignment, AuditChain, AuditEvent
+    from panel_service.record.audit import GENESIS_HASH, canonical_json, chain_of, event_hash
+
+    with engine.connect() as conn:
+        pool = conn.execute(sa.text("SELECT id, category FROM panelist ORDER BY id")).all()
+        seats = conn.execute(  # typed columns: the times come back aware, as the app reads them
+            sa.select(Assignment.appeal_id, Assignment.id, Assignment.panelist_id,
+                      Appeal.submitted_at)
+            .join(Appeal, Appeal.id == Assignment.appeal_id)
+            .where(Appeal.submitted_by == "api:past")
+            .order_by(Assignment.appeal_id, Assignment.id)
+        ).all()  # fmt: skip
+    events, heads, added = [], [], 0
+    pool_data = [[pid, str(category)] for pid, category in pool]
+
+    def flush(conn):
+        nonlocal events, heads
+        if events:
+            conn.execute(sa.insert(AuditEvent.__table__), events)
+            conn.execute(sa.insert(AuditChain.__table__), heads)
+        events, heads = [], []
+
+    with engine.begin() as conn:
+        for start in range(0, len(seats), 5):
+            group = seats[start : start + 5]
+            appeal_id, at = group[0][0], group[0][3]
+            chain, prev = chain_of(appeal_id), GENESIS_HASH
+            drawn = {
+                "panel_size": 5, "majority": 3, "government_quota": 2, "pool": pool_data,
+                "picked": [s[2] for s in group], "seed_source": "epoch",
+            }  # fmt: skip
+            rows = [(AuditKind.PANEL_DRAWN, "system", drawn, at)]
+            rows += [
+                (AuditKind.VOTE_RECORDED, f"panelist:{s[2]}",
+                 {"assignment": s[1], "seal": f"{s[1]:064x}"}, at + timedelta(hours=k + 1))
+                for k, s in enumerate(group)
+            ]  # fmt: skip
+            for seq, (kind, actor, data, when) in enumerate(rows, start=1):
+                payload = canonical_json(data)
+                digest = event_hash(
+                    chain=chain, seq=seq, prev_hash=prev, at=when, kind=kind,
+                    appeal_id=appeal_id, actor=actor, data=payload,
+                )  # fmt: skip
+                events.append(
+                    {"chain": chain, "seq": seq, "at": when, "kind": str(kind),
+                     "appeal_id": appeal_id, "actor": actor, "data": payload,
+                     "prev_hash": prev, "hash": digest}
+                )  # fmt: skip
+                prev = digest
+            heads.append({"name": chain, "length": len(rows), "head_hash": prev})
+            added += len(rows)
+            if len(events) >= batch:
+                flush(conn)
+        flush(conn)
+    settle(engine)
+    return added

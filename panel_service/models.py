@@ -83,6 +83,10 @@ class Appeal(SQLModel, table=True):
             sqlite_where=sa.text("status != 'withdrawn'"),
             postgresql_where=sa.text("status != 'withdrawn'"),
         ),
+        # Every submission looks its work order up (the live appeal, a withdrawn
+        # predecessor); the partial index above serves neither query, so without this
+        # each one scans every past appeal (BENCHMARKS.md, "growth").
+        sa.Index("ix_appeal_work_order_no", "work_order_no"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from itsdangerous import BadSignature, TimestampSigner
 from itsdangerous.encoding import base64_decode, base64_encode
@@ -47,6 +48,12 @@ class _ClockSigner(TimestampSigner):
 
 
 def _signer(secret_keys: Sequence[str]) -> TimestampSigner:
+    return _cached_signer(tuple(secret_keys))
+
+
+@lru_cache(maxsize=8)
+def _cached_signer(secret_keys: tuple[str, ...]) -> TimestampSigner:
+    # Built once per key set, not on every page view; the signer holds no per-call state.
     # itsdangerous signs with the last key and accepts any of them: rotation for free.
     return _ClockSigner(
         list(secret_keys),
@@ -95,7 +102,12 @@ def resolve(*, session: Session, token: str, secret_keys: Sequence[str]) -> tupl
     assignment = session.get(Assignment, claims.assignment_id)
     if assignment is None:
         raise LinkInvalid("unknown assignment")
-    return assignment, hmac.compare_digest(assignment.link_nonce, claims.nonce)
+    return assignment, is_current(assignment, claims)
+
+
+def is_current(assignment: Assignment, claims: LinkClaims) -> bool:
+    """Whether the token was signed for the seat's current nonce (not revoked since)."""
+    return hmac.compare_digest(assignment.link_nonce, claims.nonce)
 
 
 def link_url(base_url: str, token: str) -> str:

@@ -5,13 +5,15 @@ Both are once-only times on the seat; neither changes the seat's state (``lifecy
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ..enums import Actor, AuditKind
-from ..models import Assignment
+from ..models import Appeal, Assignment, Attachment
 from ..record import audit
 from .lifecycle import lock_appeal
 
@@ -80,3 +82,46 @@ def confirm_pledge(*, session: Session, assignment: Assignment, now: datetime) -
         kind=AuditKind.PLEDGE_CONFIRMED,
         now=now,
     )
+
+
+@dataclass
+class Visit:
+    """What a link page shows: the seat, its appeal, the pledge, the appeal's attachments."""
+
+    assignment: Assignment
+    appeal: Appeal
+    pledged: bool
+    files: list[Attachment]
+
+
+_earlier = aliased(Assignment)
+# One statement for the whole page (it used to take four round trips): the seat joined to
+# its appeal and to the appeal's attachments, with the pledge as an EXISTS on the partial
+# index ix_assignment_pledged_panelist. Built once; SQLAlchemy caches its compiled form.
+_VISIT = (
+    select(
+        Assignment,
+        Appeal,
+        sa.exists()
+        .where(
+            _earlier.panelist_id == Assignment.panelist_id,
+            col(_earlier.pledge_confirmed_at).is_not(None),
+        )
+        .label("pledged"),
+        Attachment,
+    )
+    .join(Appeal, col(Appeal.id) == col(Assignment.appeal_id))
+    .outerjoin(Attachment, col(Attachment.appeal_id) == col(Appeal.id))
+    .where(col(Assignment.id) == sa.bindparam("assignment_id"))
+    .order_by(col(Attachment.id))
+)
+
+
+def visit(*, session: Session, assignment_id: int) -> Visit | None:
+    """The seat with everything its link page shows, in one round trip; None if unknown."""
+    rows = session.execute(_VISIT, {"assignment_id": assignment_id}).all()
+    if not rows:
+        return None
+    assignment, appeal, pledged, _file = rows[0]
+    files = [row[3] for row in rows if row[3] is not None]
+    return Visit(assignment, appeal, bool(pledged), files)

@@ -166,7 +166,13 @@ class ChainReport:
         return self.problem is None
 
 
-def verify_chain(*, session: Session, batch: int = 5000) -> ChainReport:
+_EVENT_COLUMNS = [
+    getattr(AuditEvent, name)
+    for name in ("id", "chain", "seq", "at", "kind", "appeal_id", "actor", "data", "prev_hash")
+] + [AuditEvent.hash]
+
+
+def verify_chain(*, session: Session, batch: int = 20000) -> ChainReport:
     """Walk every chain in order; name the first event whose place, link or hash is wrong.
 
     Also checks each chain's recorded head: a chain that ends before its recorded length,
@@ -188,8 +194,10 @@ def verify_chain(*, session: Session, batch: int = 5000) -> ChainReport:
         return None
 
     while True:
-        rows = session.exec(
-            select(AuditEvent)
+        # Rows of columns, not AuditEvent objects: building a million ORM instances cost
+        # four times the hashing (BENCHMARKS.md, "audit verify"); hash_of reads either.
+        rows = session.execute(
+            select(*_EVENT_COLUMNS)
             .where(sa.tuple_(AuditEvent.chain, AuditEvent.seq) > sa.tuple_(*key))
             .order_by(AuditEvent.chain, AuditEvent.seq)
             .limit(batch)

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from .. import timeutil
 from ..enums import AssignmentState, Decision, OutboxChannel, OutboxStatus
@@ -26,9 +26,21 @@ class Series:
     columns: dict[str, list[float]]
 
 
-def _appeals(session: Session, start: datetime, end: datetime) -> list[Appeal]:
-    return list(
-        session.exec(select(Appeal).where(Appeal.submitted_at >= start, Appeal.submitted_at < end))
+def _appeals(session: Session, start: datetime, end: datetime, *columns):
+    """The columns asked for of the appeals submitted in [start, end), as rows.
+
+    Rows, not Appeal objects: over five years (200,000 appeals) building the objects took
+    most of the dashboard's time (BENCHMARKS.md, "growth").
+    """
+    return session.execute(
+        select(*columns).where(Appeal.submitted_at >= start, Appeal.submitted_at < end)
+    ).all()
+
+
+def _counts(session: Session, column, *where) -> Counter:
+    """How many rows have each value of ``column``, counted by the database."""
+    return Counter(
+        dict(session.execute(select(column, func.count()).where(*where).group_by(column)).all())
     )
 
 
@@ -38,7 +50,7 @@ def appeals_per_month(
     """Appeals submitted per calendar month in the service zone (or ``tz``)."""
     months = Counter(
         timeutil.localize(a.submitted_at, tz).strftime("%Y-%m")
-        for a in _appeals(session, start, end)
+        for a in _appeals(session, start, end, Appeal.submitted_at)
     )
     labels = sorted(months)
     return Series("appeals_per_month", labels, {"appeals": [months[m] for m in labels]})
@@ -48,9 +60,17 @@ def decisions_per_department(*, session: Session, start: datetime, end: datetime
     """Upheld and dismissed appeals per department."""
     names = dict(session.exec(select(Department.id, Department.name)).all())
     counts: dict[str, Counter] = defaultdict(Counter)
-    for appeal in _appeals(session, start, end):
-        if appeal.decision:
-            counts[names[appeal.department_id]][appeal.decision] += 1
+    rows = session.execute(
+        select(Appeal.department_id, Appeal.decision, func.count())
+        .where(
+            Appeal.submitted_at >= start,
+            Appeal.submitted_at < end,
+            col(Appeal.decision).is_not(None),
+        )
+        .group_by(Appeal.department_id, Appeal.decision)
+    )
+    for department_id, decision, n in rows:
+        counts[names[department_id]][decision] += n
     labels = sorted(counts)
     return Series(
         "decisions_per_department",
@@ -66,7 +86,7 @@ def median_hours_to_decision(*, session: Session, start: datetime, end: datetime
     """Median hours from submission to decision over the decided appeals."""
     hours = [
         (a.decided_at - a.submitted_at).total_seconds() / 3600
-        for a in _appeals(session, start, end)
+        for a in _appeals(session, start, end, Appeal.submitted_at, Appeal.decided_at)
         if a.decided_at
     ]
     return statistics.median(hours) if hours else None
@@ -74,12 +94,8 @@ def median_hours_to_decision(*, session: Session, start: datetime, end: datetime
 
 def response_rates(*, session: Session, start: datetime, end: datetime) -> Series:
     """How the panel's seats ended: voted, recused, replaced, closed by the decision, pending."""
-    states = Counter(
-        session.exec(
-            select(Assignment.state).where(
-                Assignment.created_at >= start, Assignment.created_at < end
-            )
-        )
+    states = _counts(
+        session, Assignment.state, Assignment.created_at >= start, Assignment.created_at < end
     )
     labels = [str(s) for s in AssignmentState]
     return Series("response_rates", labels, {"seats": [states[s] for s in AssignmentState]})
@@ -87,14 +103,12 @@ def response_rates(*, session: Session, start: datetime, end: datetime) -> Serie
 
 def sms_delivery(*, session: Session, start: datetime, end: datetime) -> Series:
     """SMS outcomes: delivered, sent (no receipt yet), failed, still pending, cancelled."""
-    states = Counter(
-        session.exec(
-            select(OutboxMessage.status).where(
-                OutboxMessage.channel == OutboxChannel.SMS,
-                OutboxMessage.created_at >= start,
-                OutboxMessage.created_at < end,
-            )
-        )
+    states = _counts(
+        session,
+        OutboxMessage.status,
+        OutboxMessage.channel == OutboxChannel.SMS,
+        OutboxMessage.created_at >= start,
+        OutboxMessage.created_at < end,
     )
     labels = [str(s) for s in OutboxStatus]
     return Series("sms_delivery", labels, {"messages": [states[s] for s in OutboxStatus]})

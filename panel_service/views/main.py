@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 
 from .. import timeutil
 from ..appeals.listing import count_with_status
-from ..db import get_session
+from ..db import begin_reads, get_session
 from ..enums import AppealStatus
 from ..membership.panelists import count_active
 from ..readiness import readiness, warnings
@@ -17,6 +17,7 @@ bp = Blueprint("main", __name__)
 def index():
     """Show what the service is and how busy the panel is."""
     session = get_session()
+    begin_reads(session)
     open_appeals = count_with_status(session=session, status=AppealStatus.OPEN)
     active = count_active(session=session)
     return render_template("index.html", open_appeals=open_appeals, active_panelists=active)

@@ -12,8 +12,7 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 
 from ... import timeutil
 from ...access import links
-from ...appeals import attachments
-from ...db import get_session
+from ...db import begin_reads, get_session
 from ...enums import AppealStatus, Refusal
 from ...extensions import limiter
 from ...models import Appeal, Assignment
@@ -33,6 +32,8 @@ bp = Blueprint("pages", __name__)
 # is limited only loosely, so a panel of five behind one office NAT is never locked out.
 FAILED_LOOKUP_LIMIT = "10 per minute;30 per hour"
 USE_LIMIT = "120 per minute"
+
+
 def _failed_lookup(response) -> bool:
     return response.status_code == 404
 
@@ -46,19 +47,20 @@ def _keys() -> list[str]:
     return links.secret_keys_from(current_app.config["PANEL_CONFIG"])
 
 
-def _load(token: str) -> tuple[Assignment, Appeal]:
-    """The link's assignment and appeal, or abort with a page that gives nothing away."""
-    session = get_session()
+def _load(token: str) -> visits.Visit:
+    """The link's seat with what its page shows, or abort with a page that gives nothing away."""
     try:
-        assignment, current = links.resolve(session=session, token=token, secret_keys=_keys())
+        claims = links.read_token(token, secret_keys=_keys())
     except links.LinkInvalid:
         abort(dead_link())
-    appeal = session.get(Appeal, assignment.appeal_id)
-    if not current:
-        if appeal.status == AppealStatus.WITHDRAWN:
-            abort(message("withdrawn", 410, appeal=appeal))
+    found = visits.visit(session=get_session(), assignment_id=claims.assignment_id)
+    if found is None:
         abort(dead_link())
-    return assignment, appeal
+    if not links.is_current(found.assignment, claims):
+        if found.appeal.status == AppealStatus.WITHDRAWN:
+            abort(message("withdrawn", 410, appeal=found.appeal))
+        abort(dead_link())
+    return found
 
 
 def _state_page(assignment: Assignment, appeal: Appeal, *, notice: str | None = None):
@@ -79,25 +81,28 @@ def _state_page(assignment: Assignment, appeal: Appeal, *, notice: str | None = 
 @_limited
 def link(token: str):
     """Show the appeal to a panelist, or record their vote."""
-    assignment, appeal = _load(token)
     session = get_session()
+    if request.method != "POST":
+        begin_reads(session)  # a page view writes only at the first opening, apart
+    found = _load(token)
+    assignment, appeal = found.assignment, found.appeal
     # HEAD answers like GET but records nothing, not even the first opening.
-    if request.method == "GET" and visits.mark_opened(
-        session=session, assignment=assignment, now=timeutil.now()
-    ):
-        session.commit()
-        log.info("link first opened", extra={"assignment": assignment.id})
+    if request.method == "GET" and assignment.first_opened_at is None:
+        session.commit()  # end the read; the write below takes the lock (SQLite) itself
+        if visits.mark_opened(session=session, assignment=assignment, now=timeutil.now()):
+            session.commit()
+            log.info("link first opened", extra={"assignment": assignment.id})
     # A POST reaching a closed seat is a second tap, another tab or a replay: say so.
     notice = "already_voted" if request.method == "POST" else None
     state = _state_page(assignment, appeal, notice=notice)
     if state is not None:
         return state
-    if not visits.pledge_confirmed(session=session, assignment=assignment):
+    if not found.pledged:
         return page("pledge.html", appeal=appeal, token=token, form=PledgeForm())
-
-    form = VoteForm()
     if request.method != "POST":
-        return _vote_page(appeal, assignment, token, form)
+        # Showing the empty form needs no WTForms: vote.html writes its fields itself.
+        return _vote_page(found, token, None)
+    form = VoteForm()
     if form.validate_on_submit():
         try:
             lifecycle.record_vote(
@@ -126,14 +131,25 @@ def link(token: str):
             session.commit()
             log.info("vote recorded", extra={"assignment": assignment.id})
             return redirect(url_for(".link", token=token, **lang_args()), 303)
-    return _vote_page(appeal, assignment, token, form, 422)
+    return _vote_page(found, token, form, 422)
 
 
-def _vote_page(appeal: Appeal, assignment: Assignment, token: str, form, status: int = 200):
-    files = attachments.for_appeal(session=get_session(), appeal_id=appeal.id)
+def _vote_page(found: visits.Visit, token: str, form: VoteForm | None, status: int = 200):
+    """The vote form: empty, or (``form``) as typed, with the errors of a refused POST."""
+    filled = {
+        "chosen": form.vote.data if form else None,
+        "opinion_text": (form.opinion.data or "") if form else "",
+        "errors": {
+            "csrf": bool(form.csrf_token.errors),
+            "vote": form.vote.errors[0] if form.vote.errors else None,
+            "opinion": form.opinion.errors[0] if form.opinion.errors else None,
+        }
+        if form
+        else {},
+    }
     return page(
-        "vote.html", status, appeal=appeal, assignment=assignment, token=token, form=form,
-        files=files,
+        "vote.html", status, appeal=found.appeal, assignment=found.assignment, token=token,
+        files=found.files, **filled,
     )  # fmt: skip
 
 
@@ -141,7 +157,8 @@ def _vote_page(appeal: Appeal, assignment: Assignment, token: str, form, status:
 @_limited
 def pledge(token: str):
     """Record the panelist's confidentiality pledge, then show the appeal."""
-    assignment, appeal = _load(token)
+    found = _load(token)
+    assignment, appeal = found.assignment, found.appeal
     state = _state_page(assignment, appeal)
     if state is not None:
         return state
@@ -158,7 +175,8 @@ def pledge(token: str):
 @_limited
 def recuse(token: str):
     """Let a panelist step aside from an appeal they cannot judge."""
-    assignment, appeal = _load(token)
+    found = _load(token)
+    assignment, appeal = found.assignment, found.appeal
     state = _state_page(assignment, appeal)
     if state is not None:
         return state

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import make_response, render_template, request
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
 from ...appeals.masking import mask
@@ -55,6 +55,7 @@ def helpers() -> dict:
         "lang_args": lang_args(),
         "locale": str(get_locale() or "zh"),
         "opinion_limits": (OPINION_MIN, OPINION_MAX),
+        "translations": get_translations(),  # once per page, not per {{ _() }}
     }
 
 

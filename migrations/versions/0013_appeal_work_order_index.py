@@ -1,0 +1,26 @@
+"""index of the appeals by work order
+
+Every submission looks up the work order's live appeal and its withdrawn predecessor; the
+partial unique index (status != 'withdrawn') serves neither query, so each scanned every
+past appeal: the API appeal cost 4.4 times as much with 200,000 past appeals. See
+BENCHMARKS.md.
+
+Revision ID: 0013
+Revises: 0009
+Create Date: 2026-12-01 15:55:00
+"""
+
+from alembic import op
+
+revision = "0013"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_appeal_work_order_no", "appeal", ["work_order_no"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_appeal_work_order_no", table_name="appeal")
