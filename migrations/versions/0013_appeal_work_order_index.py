@@ -6,14 +6,14 @@ past appeal: the API appeal cost 4.4 times as much with 200,000 past appeals. Se
 BENCHMARKS.md.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-01 15:55:00
 """
 
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
