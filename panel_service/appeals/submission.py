@@ -57,11 +57,11 @@ def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
     errors: dict[str, Refusal] = {}
     cleaned: dict = {}
     for name, (low, high) in TEXT_LIMITS.items():
-        value = getattr(data, name)
-        value = value.strip() if isinstance(value, str) else None
+        raw = getattr(data, name)
+        value = raw.strip() if isinstance(raw, str) else None
         if not value:
             errors[name] = Refusal.REQUIRED
-        elif len(value) > high or len(value) < low:
+        elif len(raw) > high or len(value) < low:  # the limit is on what was sent
             errors[name] = Refusal.TOO_LONG
         elif "\x00" in value:
             errors[name] = Refusal.NULL_CHARACTER

@@ -61,3 +61,19 @@ def test_a_created_appeal_has_the_documented_required_fields(api, pool):
     body = api.post("/api/v1/appeals", json=payload()).json
     assert set(DOCUMENT["components"]["schemas"]["Appeal"]["required"]) <= set(body)
     assert set(body) <= set(DOCUMENT["components"]["schemas"]["Appeal"]["properties"])
+
+
+def test_every_operation_documents_429_with_retry_after_and_400_for_a_non_utf8_query():
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert {"400", "422", "429"} <= set(responses), (method, path)
+            assert responses["429"]["headers"]["Retry-After"]["required"] is True
+
+
+def test_the_document_names_the_department_codes_the_api_accepts(client, department):
+    document = client.get("/api/v1/openapi.json").json
+    new = document["components"]["schemas"]["NewAppeal"]["properties"]["department"]
+    assert new["enum"] == ["HOUSING"]
+    query = document["paths"]["/appeals"]["get"]["parameters"][0]
+    assert query["name"] == "department" and query["schema"]["enum"] == ["HOUSING"]

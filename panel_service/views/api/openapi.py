@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import Blueprint, jsonify
 
+from ...access.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
+from ...appeals.listing import departments
 from ...appeals.submission import REPEAT_CALLS_RANGE, TEXT_LIMITS
+from ...db import get_session
+from .appeals import CURSOR_PATTERN, MAX_LIMIT, RFC3339_PATTERN
 
 bp = Blueprint("openapi", __name__)
+
+# A text field holds something besides spaces, and no NUL (PostgreSQL cannot store it).
+TEXT_PATTERN = r"^[^\u0000]*\S[^\u0000]*$"
 
 
 def _error(description: str) -> dict:
@@ -18,7 +27,24 @@ def _error(description: str) -> dict:
 
 def _text(name: str, description: str) -> dict:
     return {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[name][1],
-            "description": description}  # fmt: skip
+            "pattern": TEXT_PATTERN, "description": description}  # fmt: skip
+
+
+_BAD_QUERY = _error("The query string is not valid UTF-8.")
+_INVALID_QUERY = _error("A query parameter is invalid or holds NUL (see errors).")
+_TOO_MANY = {
+    **_error("Rate limited (per API key; per address without a valid key)."),
+    "headers": {
+        "Retry-After": {
+            "required": True,
+            "description": "seconds until the limit lets requests through again",
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        }
+    },
+}
+# What every operation may answer besides its own: the checks in views/security.py and the
+# API's rate limit (views/__init__.py).
+_EVERYWHERE = {"400": _BAD_QUERY, "422": _INVALID_QUERY, "429": _TOO_MANY}
 
 
 _TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -67,7 +93,6 @@ _APPEAL = {
     },
 }
 _UNAUTHORIZED = _error("No valid API key.")
-_TOO_MANY = _error("Rate limited.")
 
 DOCUMENT = {
     "openapi": "3.1.0",
@@ -97,6 +122,7 @@ DOCUMENT = {
                             }
                         },
                     },
+                    **_EVERYWHERE,
                     "401": _UNAUTHORIZED,
                 },
             }
@@ -106,7 +132,12 @@ DOCUMENT = {
                 "operationId": "listAppeals",
                 "summary": "Appeals, oldest first, one page per cursor",
                 "parameters": [
-                    {"name": "department", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "department",
+                        "in": "query",
+                        "description": "a department code (see /departments)",
+                        "schema": {"type": "string", "minLength": 1},
+                    },
                     {
                         "name": "status",
                         "in": "query",
@@ -118,14 +149,21 @@ DOCUMENT = {
                     {
                         "name": "since",
                         "in": "query",
-                        "description": "submitted at or after this ISO 8601 time (with zone)",
-                        "schema": {"type": "string", "format": "date-time"},
+                        "description": "submitted at or after this RFC 3339 time (with its offset)",
+                        "schema": {"type": "string", "format": "date-time",
+                                   "pattern": RFC3339_PATTERN},
                     },
-                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "cursor",
+                        "in": "query",
+                        "description": "opaque: the next_cursor of the page before, unchanged",
+                        "schema": {"type": "string", "pattern": CURSOR_PATTERN},
+                    },
                     {
                         "name": "limit",
                         "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                                   "default": 50},
                     },
                 ],  # fmt: skip
                 "responses": {
@@ -141,14 +179,17 @@ DOCUMENT = {
                                             "type": "array",
                                             "items": {"$ref": "#/components/schemas/Appeal"},
                                         },
-                                        "next_cursor": {"type": ["string", "null"]},
+                                        "next_cursor": {
+                                            "type": ["string", "null"],
+                                            "pattern": CURSOR_PATTERN,
+                                        },
                                     },
                                 }
                             }
                         },
                     },
+                    **_EVERYWHERE,
                     "401": _UNAUTHORIZED,
-                    "422": _error("A query parameter is invalid (see errors)."),
                 },
             },
             "post": {
@@ -160,7 +201,8 @@ DOCUMENT = {
                         "in": "header",
                         "required": False,
                         "description": "A retry with the same key and body gets the first answer.",
-                        "schema": {"type": "string", "maxLength": 100},
+                        "schema": {"type": "string", "minLength": 1,
+                                   "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
                     }
                 ],  # fmt: skip
                 "requestBody": {
@@ -177,9 +219,16 @@ DOCUMENT = {
                             "application/json": {"schema": {"$ref": "#/components/schemas/Appeal"}}
                         },
                     },
-                    "400": _error("Malformed JSON, not an object, or a bad Idempotency-Key."),
+                    **_EVERYWHERE,
+                    "400": _error(
+                        "Malformed JSON, not UTF-8, not an object, a repeated key, nested deeper"
+                        " than 32 levels, a bad Idempotency-Key or a query that is not UTF-8."
+                    ),
                     "401": _UNAUTHORIZED,
-                    "409": _error("The work order already has a live appeal."),
+                    "409": _error(
+                        "The work order already has a live appeal, or the Idempotency-Key was"
+                        " used with another body."
+                    ),
                     "413": _error("The body is over the limit (256 KB by default)."),
                     "415": _error("The body is not application/json."),
                     "422": _error("Invalid fields, by name in `errors`."),
@@ -206,6 +255,7 @@ DOCUMENT = {
                             "application/json": {"schema": {"$ref": "#/components/schemas/Appeal"}}
                         },
                     },
+                    **_EVERYWHERE,
                     "401": _UNAUTHORIZED,
                     "404": _error("No appeal with this reference."),
                 },
@@ -216,7 +266,7 @@ DOCUMENT = {
                 "operationId": "openapi",
                 "summary": "This document",
                 "security": [],
-                "responses": {"200": {"description": "The OpenAPI document"}},
+                "responses": {"200": {"description": "The OpenAPI document"}, **_EVERYWHERE},
             }
         },
     },
@@ -241,7 +291,8 @@ DOCUMENT = {
                 ],  # fmt: skip
                 "properties": {
                     "work_order_no": _text("work_order_no", "the hotline work order"),
-                    "department": {"type": "string", "description": "department code"},
+                    "department": {"type": "string", "minLength": 1,
+                                   "description": "department code (see /departments)"},
                     "citizen_request": _text("citizen_request", "what the citizen asked"),
                     "department_reply": _text("department_reply", "how it was handled"),
                     "appeal_reason": _text("appeal_reason", "why the rating is unfair"),
@@ -275,7 +326,18 @@ DOCUMENT = {
 }
 
 
+def document_for(codes: list[str]) -> dict:
+    """The document, with the department codes the API accepts today as an enum."""
+    document = copy.deepcopy(DOCUMENT)
+    if codes:  # an empty enum is not a schema; with no department nothing can be submitted
+        new = document["components"]["schemas"]["NewAppeal"]["properties"]["department"]
+        query = document["paths"]["/appeals"]["get"]["parameters"][0]["schema"]
+        for schema in (new, query):
+            schema["enum"] = list(codes)
+    return document
+
+
 @bp.get("/openapi.json")
 def document():
     """Answer the API's OpenAPI 3.1 document."""
-    return jsonify(DOCUMENT)
+    return jsonify(document_for([d.code for d in departments(session=get_session())]))
