@@ -125,10 +125,13 @@ def update_user(*, session: Session, user: User, data: UserInput) -> User:
     return user
 
 
+def normal_username(username: str | None) -> str:
+    """A username as stored: without surrounding spaces, in lower case."""
+    return (username or "").strip().lower()
+
+
 def find_user(*, session: Session, username: str) -> User | None:
-    return session.exec(
-        select(User).where(User.username == (username or "").strip().lower())
-    ).first()
+    return session.exec(select(User).where(User.username == normal_username(username))).first()
 
 
 def authenticate(*, session: Session, username: str, password: str, now: datetime) -> User | None:

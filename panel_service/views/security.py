@@ -7,12 +7,10 @@ defaults and never overwrite what a view or blueprint chose.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from urllib.parse import unquote_to_bytes
 
 from flask import request
-from flask_limiter.util import get_remote_address
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -29,17 +27,9 @@ PAGE_CSP = (
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
-# Per API key (or per address without one): the hotline platform submits a few hundred
-# appeals a day, so this only stops a runaway client.
+# Per API key (or per address without a valid one: api.rate_limit_key): the hotline
+# platform submits a few hundred appeals a day, so this only stops a runaway client.
 API_LIMIT = "300 per minute"
-
-
-def api_client_key() -> str:
-    """Rate-limit key of an API call: a digest of its bearer key, else the address."""
-    auth = request.headers.get("Authorization", "")
-    if auth:
-        return "key:" + hashlib.sha256(auth.encode("utf-8", "replace")).hexdigest()[:32]
-    return "addr:" + (get_remote_address() or "-")
 
 
 def _headers(response, *, production: bool):

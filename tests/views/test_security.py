@@ -267,3 +267,28 @@ def test_the_audit_skips_only_when_the_service_cannot_be_reached(tmp_path):
     judge = _judge()
     assert judge(missing, "requests.exceptions.ConnectionError: Max retries exceeded", 1) == 0
     assert judge(missing, "pip-audit: error: unrecognized arguments", 2) == 1
+
+
+def test_random_bogus_api_keys_from_one_address_hit_429_too(redis_app, api_key):
+    """The limit is keyed on the resolved key: a fresh bogus key each time gets no fresh count."""
+    import secrets
+
+    from panel_service.views.security import API_LIMIT
+
+    client = redis_app.test_client()
+    attacker = {"REMOTE_ADDR": "203.0.113.66"}
+    allowed = int(API_LIMIT.split()[0])
+    statuses = [
+        client.get("/api/v1/departments", environ_base=attacker,
+                   headers={"Authorization": f"Bearer pk_{secrets.token_urlsafe(32)}"}).status_code
+        for _ in range(allowed + 1)
+    ]  # fmt: skip
+    assert set(statuses[:allowed]) == {401}
+    assert statuses[allowed] == 429
+    limited = client.get("/api/v1/departments", environ_base=attacker)
+    assert limited.status_code == 429 and limited.get_json()["error"] == "too_many_requests"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 61
+    # The real key, even from that address, has a count of its own.
+    ok = client.get("/api/v1/departments", environ_base=attacker,
+                    headers={"Authorization": f"Bearer {api_key}"})  # fmt: skip
+    assert ok.status_code == 200
