@@ -284,3 +284,27 @@ def test_a_chunked_body_over_the_limit_is_413_as_a_sized_one(app, api_key, sessi
     assert (api_status, page_status) == (413, 413)
     assert small == 400  # ten bytes of "a": read whole, and not JSON
     assert _appeals(session) == 0
+
+
+def test_an_opinion_of_zero_width_spaces_is_refused_beside_the_field(client, session, appeal,
+                                                                     make_link):
+    from ..panelist_pages import csrf_from
+
+    seat = seats(session, appeal)[0]
+    token = make_link(seat)
+    pledge(client, token)
+    form = client.get(f"/v/{token}")
+    response = client.post(f"/v/{token}", data={
+        "csrf_token": csrf_from(form), "vote": "agree", "opinion": "\u200b" * 10 + "好"})
+    assert response.status_code == 422
+    assert "请填写10至2000字的评议意见。" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Assignment, seat.id).opinion is None
+
+
+def test_bidirectional_overrides_never_reach_a_stored_appeal(api, session, pool, department):
+    body = _appeal_body(appeal_reason="市民满意度评价有误\u202e，请复核\u2066。\u2069")
+    response = api.post("/api/v1/appeals", data=json.dumps(body), content_type=JSON)
+    assert response.status_code == 201
+    session.expire_all()
+    assert session.exec(select(Appeal)).one().appeal_reason == "市民满意度评价有误，请复核。"

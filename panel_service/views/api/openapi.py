@@ -14,8 +14,9 @@ from .appeals import CURSOR_PATTERN, MAX_LIMIT, RFC3339_PATTERN
 
 bp = Blueprint("openapi", __name__)
 
-# A text field holds something besides spaces, and no NUL (PostgreSQL cannot store it).
-TEXT_PATTERN = r"^[^\u0000]*\S[^\u0000]*$"
+# A text field holds something besides spaces and bidirectional controls (which are
+# removed: text.py), and no NUL (PostgreSQL cannot store it).
+TEXT_PATTERN = r"^[^\u0000]*[^\s\u0000\u202a-\u202e\u2066-\u2069][^\u0000]*$"
 
 
 def _error(description: str) -> dict:
