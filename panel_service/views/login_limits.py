@@ -77,8 +77,9 @@ def record_failure() -> None:
     if not limiter.enabled:
         return
     account = _account()
+    before = _under_attack(account)
     limiter.limiter.hit(UNDER_ATTACK, "login-account", account)
-    if _under_attack(account):
+    if not before and _under_attack(account):  # once, as the account starts backing off
         log.warning("sign-ins to one account keep failing: backing off", extra={"account": account})
 
 

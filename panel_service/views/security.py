@@ -91,8 +91,14 @@ def refuse_bad_input():
     )
     if has_body and request.mimetype not in FORM_TYPES:
         raise UnsupportedMediaType("pages take forms: send application/x-www-form-urlencoded")
-    if has_body and request.mimetype == FORM_TYPES[0] and not utf8_encoded(request.get_data()):
-        raise BadRequest("the form is not valid UTF-8")
+    if has_body and request.mimetype == FORM_TYPES[0]:
+        # Read whole to check its bytes, so no bigger than Werkzeug would parse (500 KB):
+        # a sized body over it is a 413 here, a chunked one as it is read.
+        form_limit = request.max_form_memory_size
+        if form_limit is not None:
+            request.max_content_length = min(request.max_content_length or form_limit, form_limit)
+        if not utf8_encoded(request.get_data()):
+            raise BadRequest("the form is not valid UTF-8")
     if has_body and any(_unclean(k) or _unclean(v) for k, v in request.form.items(multi=True)):
         raise BadRequest("the form contains NUL characters or is not valid UTF-8")
     return None

@@ -308,3 +308,15 @@ def test_bidirectional_overrides_never_reach_a_stored_appeal(api, session, pool,
     assert response.status_code == 201
     session.expire_all()
     assert session.exec(select(Appeal)).one().appeal_reason == "市民满意度评价有误，请复核。"
+
+
+def test_a_chunked_form_is_held_to_what_a_form_may_be(app):
+    """A urlencoded form is read whole, so it gets Werkzeug's form limit (500 KB), not the
+    upload limit (PANEL_MAX_UPLOAD_MB), chunked or not."""
+    from .. import procs
+
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    with procs.serve(app) as base:
+        status = _post_chunked(base, "/login", size=600 * 1024, headers=form)
+    assert app.config["MAX_CONTENT_LENGTH"] > 600 * 1024
+    assert status == 413
