@@ -82,6 +82,8 @@ def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
     department = None
     if not isinstance(data.department, str) or not data.department.strip():
         errors["department"] = Refusal.REQUIRED
+    elif "\x00" in data.department:  # PostgreSQL refuses even to compare with it
+        errors["department"] = Refusal.NULL_CHARACTER
     else:
         department = session.exec(
             select(Department).where(Department.code == data.department.strip())

@@ -377,3 +377,9 @@ def test_an_idempotency_key_the_document_refuses_is_400(api, pool, key):
 def test_a_whole_number_of_repeat_calls_written_as_a_float_is_taken(api, pool):
     response = api.post("/api/v1/appeals", json=payload(repeat_calls=3.0))
     assert response.status_code == 201
+
+
+def test_a_field_the_api_does_not_know_is_ignored_even_with_a_nul(api, pool):
+    """The document allows other properties; nothing of them is stored, so nothing is refused."""
+    response = api.post("/api/v1/appeals", json={**payload(), "platform_note": "备注\u0000"})
+    assert response.status_code == 201
