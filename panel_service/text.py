@@ -12,6 +12,13 @@ from __future__ import annotations
 import unicodedata
 
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# What is trimmed from either end: Python's whitespace (str.isspace) and the BOM, which
+# JavaScript's \s counts; spelled out, so the API's pattern can say exactly the same.
+BLANKS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 _REMOVE_BIDI = dict.fromkeys(map(ord, BIDI_CONTROLS))
 # Letters and symbols that render blank: Hangul fillers, the Braille blank.
 _BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
@@ -21,6 +28,11 @@ _UNSEEN_CATEGORIES = frozenset({"Mn", "Me", "Mc", "Cf", "Cc", "Co", "Cn", "Zs", 
 def without_bidi_controls(text: str) -> str:
     """``text`` without the characters that reorder what follows them."""
     return text.translate(_REMOVE_BIDI)
+
+
+def clean_text(text: str) -> str:
+    """``text`` as stored: without bidirectional controls, trimmed of BLANKS."""
+    return without_bidi_controls(text).strip(BLANKS)
 
 
 def visible_length(text: str) -> int:

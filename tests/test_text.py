@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from panel_service.text import BIDI_CONTROLS, visible_length, without_bidi_controls
+from panel_service.text import (
+    BIDI_CONTROLS,
+    BLANKS,
+    clean_text,
+    visible_length,
+    without_bidi_controls,
+)
 
 
 @pytest.mark.parametrize(
@@ -27,3 +33,11 @@ def test_every_embedding_override_and_isolate_is_removed():
     assert without_bidi_controls(f"a{BIDI_CONTROLS}b") == "ab"
     # Marks (LRM, RLM) reorder nothing after them and stay.
     assert without_bidi_controls("a\u200eb\u200fc") == "a\u200eb\u200fc"
+
+
+def test_blanks_are_pythons_whitespace_and_the_bom():
+    import sys
+
+    spaces = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert set(BLANKS) == spaces | {"\ufeff"}
+    assert clean_text("\ufeff\u202e 路灯\x1f\u3000") == "路灯"

@@ -16,7 +16,7 @@ from ..panel.windows import seat_window
 from ..record import audit
 from ..refusals import Invalid, Refused
 from ..rules import PanelRules
-from ..text import without_bidi_controls
+from ..text import clean_text
 from ..timeutil import local_date
 
 # Field limits shared by the form, the API and the CLI.
@@ -59,7 +59,7 @@ def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
     cleaned: dict = {}
     for name, (low, high) in TEXT_LIMITS.items():
         raw = getattr(data, name)
-        value = without_bidi_controls(raw).strip() if isinstance(raw, str) else None
+        value = clean_text(raw) if isinstance(raw, str) else None
         if not value:
             errors[name] = Refusal.REQUIRED
         elif len(raw) > high or len(value) < low:  # the limit is on what was sent

@@ -383,3 +383,20 @@ def test_a_field_the_api_does_not_know_is_ignored_even_with_a_nul(api, pool):
     """The document allows other properties; nothing of them is stored, so nothing is refused."""
     response = api.post("/api/v1/appeals", json={**payload(), "platform_note": "备注\u0000"})
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [("\x1f", False), ("\ufeff", False), ("\u202e\u2066", False), ("\u3000 \x85", False),
+     ("a\x1f", True), ("\u200b", True), ("路", True)],
+)  # fmt: skip
+def test_a_text_field_is_taken_exactly_when_the_documented_pattern_allows_it(api, pool, text,
+                                                                              taken):
+    import re
+
+    from panel_service.views.api.openapi import DOCUMENT
+
+    schema = DOCUMENT["components"]["schemas"]["NewAppeal"]["properties"]["citizen_request"]
+    assert bool(re.search(schema["pattern"], text)) is taken
+    response = api.post("/api/v1/appeals", json=payload(citizen_request=text))
+    assert response.status_code == (201 if taken else 422)

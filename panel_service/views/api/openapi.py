@@ -10,13 +10,22 @@ from ...access.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from ...appeals.listing import departments
 from ...appeals.submission import REPEAT_CALLS_RANGE, TEXT_LIMITS
 from ...db import get_session
+from ...text import BIDI_CONTROLS, BLANKS
 from .appeals import CURSOR_PATTERN, MAX_LIMIT, RFC3339_PATTERN
 
 bp = Blueprint("openapi", __name__)
 
-# A text field holds something besides spaces and bidirectional controls (which are
-# removed: text.py), and no NUL (PostgreSQL cannot store it).
-TEXT_PATTERN = r"^[^\u0000]*[^\s\u0000\u202a-\u202e\u2066-\u2069][^\u0000]*$"
+
+def _escaped(chars: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" for c in chars)
+
+
+# A text field holds something besides blanks and bidirectional controls (which are
+# trimmed and removed: text.clean_text), and no NUL (PostgreSQL cannot store it). Spelled out,
+# not \s: Python's and JavaScript's \s differ.
+TEXT_PATTERN = (
+    f"^[^\\u0000]*[^\\u0000{_escaped(BLANKS + BIDI_CONTROLS)}][^\\u0000]*$"
+)
 
 
 def _error(description: str) -> dict:
