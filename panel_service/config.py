@@ -79,6 +79,7 @@ class Config:
     MAX_REPLACEMENT_ROUNDS: int = 3
     WORKER_INTERVAL: int = 5
     RATELIMIT_STORAGE_URL: str = "memory://"
+    RATELIMIT_KEY_PREFIX: str = "panel"  # Redis keys: one prefix per deployment sharing it
     RATELIMIT_ENABLED: bool = True  # off only for load benchmarks (bench/)
     READY_MAX_OUTBOX_BACKLOG: int = 100
     # The public record: draw epochs, checkpoints and the optional beacon (record/).

@@ -36,6 +36,12 @@ def init_app(app) -> None:
         "RATELIMIT_STORAGE_URI", app.config.get("PANEL_RATELIMIT_STORAGE_URL", "memory://")
     )
     app.config.setdefault("RATELIMIT_ENABLED", app.config.get("PANEL_RATELIMIT_ENABLED", True))
+    # The storage's own prefix (Flask-Limiter keeps the first app's RATELIMIT_KEY_PREFIX for
+    # good; the storage is made anew for each app).
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_OPTIONS",
+        {"key_prefix": app.config.get("PANEL_RATELIMIT_KEY_PREFIX", "panel")},
+    )
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     try:  # a checkout without compiled catalogs would serve every page in English
         catalogs.ensure_compiled(production=app.config["PANEL_CONFIG"].is_production)

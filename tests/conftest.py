@@ -187,6 +187,44 @@ def config(database_url, tmp_path):
     )
 
 
+def redis_up() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_config(config):
+    """The config with rate limits in the real Redis, as in production, under a key prefix
+    of this test alone (its keys are deleted afterwards)."""
+    import dataclasses
+
+    if not redis_up():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    prefix = f"panel-test-{uuid.uuid4().hex[:12]}"
+    yield dataclasses.replace(
+        config, RATELIMIT_STORAGE_URL="redis://127.0.0.1:6379/15", RATELIMIT_KEY_PREFIX=prefix
+    )
+    import redis
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture
+def redis_app(redis_config, engine):
+    """The app with its rate limits in Redis (see redis_config)."""
+    app = create_app(redis_config)
+    yield app
+    app.extensions["panel_engine"].dispose()
+
+
 @pytest.fixture
 def app(config, engine):
     app = create_app(config)

@@ -101,6 +101,32 @@ class Proc:
         return self.popen.returncode
 
 
+@contextlib.contextmanager
+def serve(app):
+    """Serve ``app`` with Werkzeug's threaded server on a free port for the ``with`` block.
+
+    The app runs in this process (on the test's database); the requests arrive over a real
+    socket, so what a proxy or a client sends (a chunked body, raw bytes) reaches it as sent.
+    """
+    import threading
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log(self, *args) -> None:  # the test reads answers, not an access log
+            pass
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
 def gunicorn(env: dict, log: Path, *, workers: int = 2) -> tuple[Proc, str]:
     """Serve ``wsgi:app`` with gunicorn (our config file) on a free port; wait until it answers."""
     port = free_port()

@@ -135,10 +135,13 @@ def end_sessions(*, session: Session, user: User) -> None:
     session.add(user)
 
 
+def normal_username(username: str | None) -> str:
+    """A username as stored: without surrounding spaces, in lower case."""
+    return (username or "").strip().lower()
+
+
 def find_user(*, session: Session, username: str) -> User | None:
-    return session.exec(
-        select(User).where(User.username == (username or "").strip().lower())
-    ).first()
+    return session.exec(select(User).where(User.username == normal_username(username))).first()
 
 
 def authenticate(*, session: Session, username: str, password: str, now: datetime) -> User | None:

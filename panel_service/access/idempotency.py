@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,6 +20,8 @@ from sqlmodel import Session, select
 from ..models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 100
+KEY_PATTERN = rf"^[!-~]{{1,{MAX_KEY_LENGTH}}}$"  # as the OpenAPI document states it
+KEY = re.compile(KEY_PATTERN)
 KEEP_FOR = timedelta(days=7)
 
 
@@ -39,7 +42,8 @@ def request_hash(payload: dict) -> str:
 
 
 def valid_key(key: str | None) -> bool:
-    return bool(key) and len(key) <= MAX_KEY_LENGTH and key.isprintable()
+    """1-100 visible ASCII characters (no spaces, which proxies may trim): KEY_PATTERN."""
+    return bool(key) and KEY.fullmatch(key) is not None
 
 
 def lookup(*, session: Session, api_key_id: int, key: str, fingerprint: str) -> StoredAnswer | None:

@@ -16,6 +16,7 @@ from ..panel.windows import seat_window
 from ..record import audit
 from ..refusals import Invalid, Refused
 from ..rules import PanelRules
+from ..text import clean_text
 from ..timeutil import local_date
 from . import ownership, work_order_numbers
 
@@ -62,11 +63,11 @@ def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
     except work_order_numbers.NotAWorkOrder as refused:
         errors["work_order_no"] = refused.code
     for name, (low, high) in TEXT_LIMITS.items():
-        value = getattr(data, name)
-        value = value.strip() if isinstance(value, str) else None
+        raw = getattr(data, name)
+        value = clean_text(raw) if isinstance(raw, str) else None
         if not value:
             errors[name] = Refusal.REQUIRED
-        elif len(value) > high or len(value) < low:
+        elif len(raw) > high or len(value) < low:  # the limit is on what was sent
             errors[name] = Refusal.TOO_LONG
         elif "\x00" in value:
             errors[name] = Refusal.NULL_CHARACTER
@@ -86,6 +87,8 @@ def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
     department = None
     if not isinstance(data.department, str) or not data.department.strip():
         errors["department"] = Refusal.REQUIRED
+    elif "\x00" in data.department:  # PostgreSQL refuses even to compare with it
+        errors["department"] = Refusal.NULL_CHARACTER
     else:
         department = session.exec(
             select(Department).where(Department.code == data.department.strip())

@@ -36,7 +36,7 @@ def register(app) -> None:
     """Register every blueprint with the guard that decides who may use it."""
     template_helpers.init_app(app)
 
-    limiter.limit(security.API_LIMIT, key_func=security.api_client_key)(api.bp)
+    limiter.limit(security.API_LIMIT, key_func=api.rate_limit_key)(api.bp)
 
     staff_or_admin = guards.require_roles(Role.STAFF, Role.ADMIN)
     guards.register(app, main.bp, guards.public)

@@ -1,4 +1,4 @@
-"""Signing in and out (Flask-Login sessions; attempts are rate-limited)."""
+"""Signing in and out (Flask-Login sessions; failed attempts are rate-limited: login_limits)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,14 @@ from .. import timeutil
 from ..access import accounts
 from ..db import get_session
 from ..enums import Role
-from ..extensions import limiter, login_manager
+from ..extensions import login_manager
 from ..models import User
+from . import login_limits
 from .forms import LoginForm, LogoutForm
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
-# Counted per client address on POSTs only, so reading the form is never limited.
-LOGIN_LIMIT = "5 per minute;30 per hour"
 
 
 @dataclass
@@ -100,7 +99,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@login_limits.limited
 def login():
     """Sign a member of staff, a department or an administrator in."""
     if current_user.is_authenticated:
@@ -121,6 +120,7 @@ def login():
             log.info("signed in", extra={"user_id": user.id})
             return redirect(_safe_next(request.args.get("next")) or home_for(signed_in))
         session.rollback()
+        login_limits.record_failure()
         form.password.errors.append(_("Wrong username or password."))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status

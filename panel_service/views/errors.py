@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 import sqlalchemy as sa
 from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
+
+from ..extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +69,15 @@ def error_response(code: int, message: str | None = None, **extra):
     return jsonify(body), code
 
 
+def retry_after(exc: HTTPException) -> str:
+    """Seconds until a 429 ends: what the view said, else the breached limit's window."""
+    seconds = getattr(exc, "retry_after", None)  # TooManyRequests(retry_after=...)
+    if not isinstance(seconds, int | float):
+        breached = limiter.current_limit  # Flask-Limiter's, for the request being refused
+        seconds = breached.reset_at - time.time() if breached is not None else 60
+    return str(max(1, math.ceil(seconds)))
+
+
 def handle_http_exception(exc: HTTPException):
     """Answer an HTTP error in the client's language of choice (JSON or HTML)."""
     if exc.response is not None:
@@ -80,6 +93,8 @@ def handle_http_exception(exc: HTTPException):
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     if code == 401 and wants_json():
         response.headers["WWW-Authenticate"] = 'Bearer realm="panel-service"'
+    if code == 429:  # every one, from every limit: clients and proxies know when to retry
+        response.headers["Retry-After"] = retry_after(exc)
     return response
 
 

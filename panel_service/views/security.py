@@ -7,15 +7,15 @@ defaults and never overwrite what a view or blueprint chose.
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from urllib.parse import unquote_to_bytes
 
 from flask import request
-from flask_limiter.util import get_remote_address
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest, NotFound, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import bodies
 from .errors import error_response
 
 log = logging.getLogger(__name__)
@@ -27,17 +27,9 @@ PAGE_CSP = (
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
-# Per API key (or per address without one): the hotline platform submits a few hundred
-# appeals a day, so this only stops a runaway client.
+# Per API key (or per address without a valid one: api.rate_limit_key): the hotline
+# platform submits a few hundred appeals a day, so this only stops a runaway client.
 API_LIMIT = "300 per minute"
-
-
-def api_client_key() -> str:
-    """Rate-limit key of an API call: a digest of its bearer key, else the address."""
-    auth = request.headers.get("Authorization", "")
-    if auth:
-        return "key:" + hashlib.sha256(auth.encode("utf-8", "replace")).hexdigest()[:32]
-    return "addr:" + (get_remote_address() or "-")
 
 
 def _headers(response, *, production: bool):
@@ -73,24 +65,36 @@ BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 def _unclean(value: str) -> bool:
     # NUL cannot be stored in PostgreSQL text; U+FFFD is what bytes that were not UTF-8
-    # decode to. Neither comes from a person typing into a form.
+    # decode to in a multipart form. Neither comes from a person typing into a form.
     return "\x00" in value or "\ufffd" in value
+
+
+def utf8_encoded(raw: bytes) -> bool:
+    """Whether a query string or urlencoded form, once %-decoded, is UTF-8.
+
+    Werkzeug keeps an undecodable ``%FF`` as the three characters ``%FF``, so the decoded
+    values cannot tell; the raw bytes can. (``&`` and ``=`` are ASCII, so decoding the
+    whole string at once is the same as decoding each name and value.)
+    """
+    try:
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def refuse_bad_input():
     """400 for NUL or non-UTF-8 in the query or a form; 415 for a page sent something else."""
-    try:
-        args = request.args
-    except UnicodeDecodeError:
-        request.args = ImmutableMultiDict()  # so the error page itself can read ?lang=
-        raise BadRequest("the query string is not valid UTF-8") from None
     if request.path.startswith("/api/"):
-        return None  # the API answers after its key check (see refuse_nul_api)
+        return None  # the API answers after its key check (see refuse_bad_api_input)
+    if not utf8_encoded(request.query_string):
+        request.args = ImmutableMultiDict()  # so the error page itself can read ?lang=
+        raise BadRequest("the query string is not valid UTF-8")
     if request.path.startswith("/sms/aliyun/"):
         return None  # Alibaba Cloud pushes JSON reports; its view checks them
     if "\x00" in request.path:
         raise NotFound()  # nothing here is named with a NUL
-    if any(_unclean(k) or _unclean(v) for k, v in args.items(multi=True)):
+    if any(_unclean(k) or _unclean(v) for k, v in request.args.items(multi=True)):
         raise BadRequest("the query string contains NUL characters or is not valid UTF-8")
     if request.method not in BODY_METHODS:
         return None
@@ -99,25 +103,25 @@ def refuse_bad_input():
     )
     if has_body and request.mimetype not in FORM_TYPES:
         raise UnsupportedMediaType("pages take forms: send application/x-www-form-urlencoded")
+    if has_body and request.mimetype == FORM_TYPES[0]:
+        # Read whole to check its bytes, so no bigger than Werkzeug would parse (500 KB):
+        # a sized body over it is a 413 here, a chunked one as it is read.
+        form_limit = request.max_form_memory_size
+        if form_limit is not None:
+            request.max_content_length = min(request.max_content_length or form_limit, form_limit)
+        if not utf8_encoded(request.get_data()):
+            raise BadRequest("the form is not valid UTF-8")
     if has_body and any(_unclean(k) or _unclean(v) for k, v in request.form.items(multi=True)):
         raise BadRequest("the form contains NUL characters or is not valid UTF-8")
     return None
 
 
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
-def refuse_nul_api():
-    """404 for NUL in the path; 422 for NUL in the query or a JSON body (after the key check)."""
+def refuse_bad_api_input():
+    """After the key check: 400 for a query that is not UTF-8; 404 for NUL in the path;
+    422 for NUL in the query. (NUL in an appeal's fields is the view's 422, field by field;
+    in fields the API does not know, it is ignored with them.)"""
+    if not utf8_encoded(request.query_string):
+        return error_response(400, "the query string is not valid UTF-8")
     if "\x00" in request.path:
         return error_response(404, "no such resource")
     # The API documents 422 for query parameters it cannot use, with one error each.
@@ -128,10 +132,6 @@ def refuse_nul_api():
     }
     if bad:
         return error_response(422, "invalid query parameters", errors=bad)
-    if request.method in BODY_METHODS and request.is_json:
-        payload = request.get_json(silent=True)  # cached: the view reads the same parse
-        if any("\x00" in text for text in _strings(payload)):
-            return error_response(422, "strings must not contain NUL characters")
     return None
 
 
@@ -153,11 +153,12 @@ def init_app(app) -> None:
     """Install the default headers and ProxyFix; warn when rate limits are off."""
     config = app.config["PANEL_CONFIG"]
     production = config.is_production
+    bodies.init_app(app)
     app.after_request(lambda response: _headers(response, production=production))
     # Right after the request id is assigned, before CSRF or any view reads the form.
     funcs = app.before_request_funcs.setdefault(None, [])
     funcs.insert(1 if funcs else 0, refuse_bad_input)
-    app.before_request_funcs.setdefault("api", []).append(refuse_nul_api)
+    app.before_request_funcs.setdefault("api", []).append(refuse_bad_api_input)
     for name in SIGNED_IN:  # nested blueprints (admin.users, ...) run their parent's too
         app.after_request_funcs.setdefault(name, []).append(no_store)
     proxy_fix(app)

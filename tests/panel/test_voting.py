@@ -102,6 +102,11 @@ def test_votes_after_the_deadline_are_refused(session, appeal, rules, now):
         ("agree", "太短了", "opinion_length"),
         ("agree", " " * 20, "opinion_length"),
         ("agree", "理" * 2001, "opinion_length"),
+        ("agree", "\u200b" * 10, "opinion_length"),  # ten zero-width spaces
+        ("agree", "\u200b\u200d\ufeff\u2060" * 5, "opinion_length"),  # and their cousins
+        ("agree", "a" + "\u0301" * 15, "opinion_length"),  # one letter, fifteen accents
+        ("agree", "好\u3164\u3164\u3164\u3164\u3164\u3164\u3164\u3164\u3164", "opinion_length"),
+        ("agree", "\u202e" * 12, "opinion_length"),  # right-to-left overrides, nothing else
         ("maybe", OPINION, "invalid_vote"),
         ("", OPINION, "invalid_vote"),
     ],
@@ -118,6 +123,24 @@ def test_bad_votes_are_refused_and_nothing_changes(
     session.rollback()
     stored = session.get(Assignment, seat.id)
     assert (stored.state, stored.vote) == (AssignmentState.PENDING, None)
+
+
+def test_an_opinion_is_counted_in_visible_characters(session, appeal, rules, now):
+    seat = seats(session, appeal)[0]
+    opinion = "Cafe\u0301 re\u0301sume\u0301s"  # ten letters a reader sees, three accents
+    record_vote(session=session, assignment=seat, vote="agree", opinion=opinion, rules=rules,
+                now=now)  # fmt: skip
+    assert seat.opinion == opinion
+
+
+def test_bidirectional_overrides_are_removed_from_a_stored_opinion(session, appeal, rules, now):
+    seat = seats(session, appeal)[0]
+    # Shown as "...同意撤销" but stored reversed: the override is what makes it lie.
+    opinion = "部门处理得当，我的意见是\u202e销撤意同\u202c，谢谢。"
+    record_vote(session=session, assignment=seat, vote="agree", opinion=opinion, rules=rules,
+                now=now)  # fmt: skip
+    assert seat.opinion == "部门处理得当，我的意见是销撤意同，谢谢。"
+    assert not set(seat.opinion) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @pytest.mark.parametrize("length", [10, 2000])

@@ -205,7 +205,7 @@ def test_an_idempotency_key_reused_with_another_body_is_refused(api, session, po
     headers = {"Idempotency-Key": "req-2025-0002"}
     assert api.post("/api/v1/appeals", json=payload(), headers=headers).status_code == 201
     other = api.post("/api/v1/appeals", json=payload(), headers=headers)
-    assert other.status_code == 422
+    assert other.status_code == 409  # a well-formed body in conflict with the key's first
     assert "Idempotency-Key" in other.json["errors"]
     assert count_appeals(session) == 1
 
@@ -317,3 +317,86 @@ def test_idempotency_keys_are_forgotten_after_a_week(api, session, pool, make_wo
     assert report.counts["idempotency keys forgotten"] == 1
     session.rollback()
     assert session.exec(select(IdempotencyRecord)).first() is None
+
+
+# -- the API says what it enforces (schemathesis' four mismatches) ----------------------------
+
+
+@pytest.mark.parametrize("name", ["since", "status", "cursor", "department", "limit"])
+def test_an_empty_query_parameter_is_refused_not_ignored(api, department, name):
+    response = api.get(f"/api/v1/appeals?{name}=")
+    assert response.status_code == 422
+    assert name in response.json["errors"]
+
+
+@pytest.mark.parametrize("cursor", ["nAAAAAA", "n______", "n-_09az"])
+def test_every_cursor_the_document_allows_is_a_place_in_the_list(api, session, pool, rules,
+                                                                  now, cursor):
+    import re
+
+    from panel_service.views.api.openapi import DOCUMENT
+
+    created = _create(session, rules, now, 2)
+    (schema,) = [p["schema"] for p in DOCUMENT["paths"]["/appeals"]["get"]["parameters"]
+                 if p["name"] == "cursor"]  # fmt: skip
+    assert re.search(schema["pattern"], cursor)
+    response = api.get(f"/api/v1/appeals?cursor={cursor}")
+    assert response.status_code == 200
+    expected = [a.reference for a in created] if cursor == "nAAAAAA" else []
+    assert [item["reference"] for item in response.json["items"]] == expected
+
+
+def test_a_cursor_given_out_matches_the_documented_pattern(api, session, pool, rules, now):
+    import re
+
+    from panel_service.views.api.appeals import CURSOR_PATTERN
+
+    _create(session, rules, now, 3)
+    cursor = api.get("/api/v1/appeals?limit=1").json["next_cursor"]
+    assert re.fullmatch(CURSOR_PATTERN, cursor)
+
+
+@pytest.mark.parametrize("key", ["!", "~" * 100, "0"])
+def test_an_idempotency_key_the_document_allows_is_taken(api, pool, key):
+    import re
+
+    from panel_service.views.api.openapi import DOCUMENT
+
+    (header,) = DOCUMENT["paths"]["/appeals"]["post"]["parameters"]
+    assert re.search(header["schema"]["pattern"], key) and len(key) <= 100
+    response = api.post("/api/v1/appeals", json=payload(), headers={"Idempotency-Key": key})
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("key", ["with space", "k" * 101, "\t"])
+def test_an_idempotency_key_the_document_refuses_is_400(api, pool, key):
+    response = api.post("/api/v1/appeals", json=payload(), headers={"Idempotency-Key": key})
+    assert response.status_code == 400
+
+
+def test_a_whole_number_of_repeat_calls_written_as_a_float_is_taken(api, pool):
+    response = api.post("/api/v1/appeals", json=payload(repeat_calls=3.0))
+    assert response.status_code == 201
+
+
+def test_a_field_the_api_does_not_know_is_ignored_even_with_a_nul(api, pool):
+    """The document allows other properties; nothing of them is stored, so nothing is refused."""
+    response = api.post("/api/v1/appeals", json={**payload(), "platform_note": "备注\u0000"})
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [("\x1f", False), ("\ufeff", False), ("\u202e\u2066", False), ("\u3000 \x85", False),
+     ("a\x1f", True), ("\u200b", True), ("路", True)],
+)  # fmt: skip
+def test_a_text_field_is_taken_exactly_when_the_documented_pattern_allows_it(api, pool, text,
+                                                                              taken):
+    import re
+
+    from panel_service.views.api.openapi import DOCUMENT
+
+    schema = DOCUMENT["components"]["schemas"]["NewAppeal"]["properties"]["citizen_request"]
+    assert bool(re.search(schema["pattern"], text)) is taken
+    response = api.post("/api/v1/appeals", json=payload(citizen_request=text))
+    assert response.status_code == (201 if taken else 422)

@@ -184,3 +184,139 @@ def test_a_day_at_the_end_of_the_calendar_is_not_a_crash(staff_client, admin_cli
     assert listing.status_code == 200 and "共 0 件" in listing.text
     assert admin_client.get(f"/admin/stats?start={day}&end={day}").status_code == 400
     assert admin_client.get(f"/admin/audit?start={day}&end={day}").status_code < 500
+
+
+# -- issue: bad input, a clear error, nothing stored ------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [33, 980, 100_000])
+def test_deeply_nested_json_is_a_clear_400_not_a_crash(api, session, department, depth):
+    body = '{"work_order_no": ' + "[" * depth + "]" * depth + "}"
+    response = api.post("/api/v1/appeals", data=body, content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json()["message"] == "the JSON nests deeper than 32 levels"
+    assert _appeals(session) == 0
+
+
+def test_json_nested_within_the_limit_is_read(api, session, department):
+    body = json.dumps(_appeal_body(citizen_request=[[["路灯"]]]))
+    response = api.post("/api/v1/appeals", data=body, content_type=JSON)
+    assert response.status_code == 422  # read, then refused field by field
+    assert response.get_json()["errors"] == {"citizen_request": "not_a_string"}
+
+
+def test_a_repeated_json_key_is_400_and_no_appeal_is_made(api, session, pool, department):
+    body = json.dumps(_appeal_body())[:-1] + ', "department": "NOPE"}'
+    response = api.post("/api/v1/appeals", data=body, content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json()["message"] == "the JSON object repeats the key 'department'"
+    assert _appeals(session) == 0
+
+
+@pytest.mark.parametrize(
+    "escape", ["%FF%FE", "%C3", "%ED%A0%80"], ids=["ff-fe", "cut", "surrogate"]
+)
+def test_a_non_utf8_opinion_is_400_and_nothing_is_stored(client, session, appeal, make_link,
+                                                          escape):
+    from ..panelist_pages import csrf_from
+
+    seat = seats(session, appeal)[0]
+    token = make_link(seat)
+    pledge(client, token)
+    form = client.get(f"/v/{token}")
+    body = f"csrf_token={csrf_from(form)}&vote=agree&opinion={escape}部门已按时更换路灯市民不满意"
+    response = client.post(f"/v/{token}", data=body,
+                           content_type="application/x-www-form-urlencoded")  # fmt: skip
+    assert response.status_code == 400
+    assert "text/html" in response.content_type
+    session.expire_all()
+    assert session.get(Assignment, seat.id).opinion is None
+
+
+@pytest.mark.parametrize("path", ["/api/v1/appeals", "/api/v1/departments",
+                                  "/api/v1/appeals/AP-2025-000001"])  # fmt: skip
+def test_a_non_utf8_api_query_is_400_as_the_readme_promises(api, path):
+    response = api.get(f"{path}?department=%FF")
+    assert response.status_code == 400
+    assert response.get_json()["message"] == "the query string is not valid UTF-8"
+
+
+def test_a_non_utf8_page_query_is_400(staff_client):
+    response = staff_client.get("/staff/appeals?q=%FF")
+    assert response.status_code == 400 and "text/html" in response.content_type
+
+
+@pytest.mark.parametrize("limit", ["abc", "", "1.5", "٣"])
+def test_a_limit_that_is_not_a_whole_number_is_422(api, limit):
+    response = api.get(f"/api/v1/appeals?limit={limit}")
+    assert response.status_code == 422
+    assert "limit" in response.get_json()["errors"]
+
+
+def _post_chunked(base: str, path: str, *, size: int, headers: dict) -> int:
+    """POST ``size`` bytes with Transfer-Encoding: chunked (no Content-Length)."""
+    import http.client
+
+    def chunks():
+        for start in range(0, size, 64 * 1024):
+            yield b"a" * min(64 * 1024, size - start)
+
+    conn = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)
+    try:
+        conn.request("POST", path, body=chunks(), headers=headers, encode_chunked=True)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_a_chunked_body_over_the_limit_is_413_as_a_sized_one(app, api_key, session, department):
+    from .. import procs
+
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    api_limit = app.config["PANEL_API_MAX_BODY"]
+    json_headers = {"Authorization": f"Bearer {api_key}", "Content-Type": JSON}
+    form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    with procs.serve(app) as base:
+        api_status = _post_chunked(base, "/api/v1/appeals", size=api_limit + 1024,
+                                   headers=json_headers)  # fmt: skip
+        page_status = _post_chunked(base, "/login", size=128 * 1024, headers=form_headers)
+        small = _post_chunked(base, "/api/v1/appeals", size=10, headers=json_headers)
+    assert (api_status, page_status) == (413, 413)
+    assert small == 400  # ten bytes of "a": read whole, and not JSON
+    assert _appeals(session) == 0
+
+
+def test_an_opinion_of_zero_width_spaces_is_refused_beside_the_field(client, session, appeal,
+                                                                     make_link):
+    from ..panelist_pages import csrf_from
+
+    seat = seats(session, appeal)[0]
+    token = make_link(seat)
+    pledge(client, token)
+    form = client.get(f"/v/{token}")
+    response = client.post(f"/v/{token}", data={
+        "csrf_token": csrf_from(form), "vote": "agree", "opinion": "\u200b" * 10 + "好"})
+    assert response.status_code == 422
+    assert "请填写10至2000字的评议意见。" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Assignment, seat.id).opinion is None
+
+
+def test_bidirectional_overrides_never_reach_a_stored_appeal(api, session, pool, department):
+    body = _appeal_body(appeal_reason="市民满意度评价有误\u202e，请复核\u2066。\u2069")
+    response = api.post("/api/v1/appeals", data=json.dumps(body), content_type=JSON)
+    assert response.status_code == 201
+    session.expire_all()
+    assert session.exec(select(Appeal)).one().appeal_reason == "市民满意度评价有误，请复核。"
+
+
+def test_a_chunked_form_is_held_to_what_a_form_may_be(app):
+    """A urlencoded form is read whole, so it gets Werkzeug's form limit (500 KB), not the
+    upload limit (PANEL_MAX_UPLOAD_MB), chunked or not."""
+    from .. import procs
+
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    with procs.serve(app) as base:
+        status = _post_chunked(base, "/login", size=600 * 1024, headers=form)
+    assert app.config["MAX_CONTENT_LENGTH"] > 600 * 1024
+    assert status == 413

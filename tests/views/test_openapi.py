@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from panel_service.appeals.work_order_numbers import canonical
 from panel_service.views.api.openapi import DOCUMENT
+from panel_service.views.api.schemas import WORK_ORDER_IN_PATTERN
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -61,3 +66,25 @@ def test_a_created_appeal_has_the_documented_required_fields(api, pool):
     body = api.post("/api/v1/appeals", json=payload()).json
     assert set(DOCUMENT["components"]["schemas"]["Appeal"]["required"]) <= set(body)
     assert set(body) <= set(DOCUMENT["components"]["schemas"]["Appeal"]["properties"])
+
+
+def test_every_operation_documents_429_with_retry_after_and_400_for_a_non_utf8_query():
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert {"400", "422", "429"} <= set(responses), (method, path)
+            assert responses["429"]["headers"]["Retry-After"]["required"] is True
+
+
+def test_the_document_names_the_department_codes_the_api_accepts(client, department):
+    document = client.get("/api/v1/openapi.json").json
+    new = document["components"]["schemas"]["NewAppeal"]["properties"]["department"]
+    assert new["enum"] == ["HOUSING"]
+    query = document["paths"]["/appeals"]["get"]["parameters"][0]
+    assert query["name"] == "department" and query["schema"]["enum"] == ["HOUSING"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(WORK_ORDER_IN_PATTERN, fullmatch=True).filter(lambda text: len(text) <= 64))
+def test_every_work_order_spelling_the_document_admits_is_one_the_api_accepts(text):
+    assert re.fullmatch(r"[A-Z0-9]{4,32}", canonical(text))

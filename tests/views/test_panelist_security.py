@@ -41,10 +41,25 @@ def test_failed_lookups_are_rate_limited_per_client(app, client, token):
     statuses = [client.get(f"/v/AAAAAAAAAAAA.AAAAAA.{i:016d}").status_code for i in range(12)]
     assert statuses[:10] == [404] * 10
     assert statuses[10:] == [429, 429]
-    assert "尝试次数过多" in text(client.get(f"/v/{token}"))
+    limited = client.get("/v/AAAAAAAAAAAA.AAAAAA.0000000000000099")
+    assert "尝试次数过多" in text(limited)
+    assert 1 <= int(limited.headers["Retry-After"]) <= 61
     other = app.test_client()
-    response = other.get(f"/v/{token}", environ_base={"REMOTE_ADDR": "10.0.0.9"})
-    assert response.status_code == 200
+    response = other.get("/v/AAAAAAAAAAAA.AAAAAA.0000000000000099",
+                         environ_base={"REMOTE_ADDR": "10.0.0.9"})  # fmt: skip
+    assert response.status_code == 404
+
+
+def test_forged_tokens_from_an_address_do_not_block_its_valid_links(redis_app, session, appeal,
+                                                                     make_link):
+    """A scanner on an office's address: the office's panelists still open their links."""
+    client = redis_app.test_client()
+    office = {"REMOTE_ADDR": "198.51.100.7"}
+    forged = [client.get(f"/v/AAAAAAAAAAAA.AAAAAA.{i:016d}", environ_base=office).status_code
+              for i in range(40)]  # fmt: skip
+    assert forged[:10] == [404] * 10 and set(forged[10:]) == {429}
+    for seat in seats(session, appeal):
+        assert client.get(f"/v/{make_link(seat)}", environ_base=office).status_code == 200
 
 
 def test_successful_use_is_not_counted_as_failure(client, token):

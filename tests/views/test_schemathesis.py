@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +17,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from panel_service import create_app
+
+from .. import procs
 
 CHECKS = [
     not_a_server_error,
@@ -75,3 +79,19 @@ def test_without_a_key_every_operation_but_the_spec_is_401(operations):
 
     for operation in operations:
         _fuzz(operation, GenerationMode.POSITIVE, check)
+
+
+@pytest.mark.slow
+def test_schemathesis_checks_all_against_a_live_server_finds_no_failure(fuzzed_app, api_key):
+    """The issue's run: `schemathesis run --checks all` (4.x) over HTTP, with a valid key."""
+    with procs.serve(fuzzed_app) as base:
+        result = subprocess.run(
+            [str(procs.BIN / "schemathesis"), "run", f"{base}/api/v1/openapi.json",
+             "--checks", "all", "--max-examples", "30", "--seed", "12345",
+             "--generation-database", "none", "--workers", "1", "--no-color",
+             "--request-timeout", "10", "-H", f"Authorization: Bearer {api_key}"],
+            capture_output=True, text=True, timeout=600, cwd=procs.PROJECT_ROOT,
+        )  # fmt: skip
+    summary = result.stdout[-6000:]
+    assert result.returncode == 0, summary
+    assert "0 failures" in summary or "No issues found" in summary, summary

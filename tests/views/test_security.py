@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
 
 import pytest
 
@@ -12,6 +11,7 @@ from panel_service import create_app
 from panel_service.config import Config, ConfigError
 
 from .. import procs
+from ..conftest import redis_up
 
 STRONG = "s3cr3t-" + "x" * 40
 
@@ -174,21 +174,15 @@ def test_the_api_is_rate_limited_per_key(app, api, session, now):
     assert response.status_code == 200
 
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.mark.slow
 def test_the_login_limit_holds_across_processes_through_redis(database_url, engine, tmp_path):
-    if not _redis_up():
+    if not redis_up():
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     env = procs.child_env(
         database_url,
         PANEL_RATELIMIT_STORAGE_URL="redis://127.0.0.1:6379/15",
+        # Counts of this run only (the per-account count would otherwise meet other runs').
+        PANEL_RATELIMIT_KEY_PREFIX=f"panel-test-{random.randrange(16**12):012x}",
         PANEL_PROXY_FIX_X_FOR="1",
     )
     # A client address of this run only, so no other run's counts meet ours in Redis; it
@@ -220,7 +214,8 @@ def test_the_login_limit_holds_across_processes_through_redis(database_url, engi
     finally:
         for proc, _base in started:
             proc.stop()
-    # "5 per minute": five tries in all, spread over two instances of two workers each.
+    # Five failures per account and address a minute, spread over two instances of two
+    # workers each.
     assert statuses == [422] * 5 + [429] * 3
     assert other_status == 422  # another address is not affected
 
@@ -267,3 +262,28 @@ def test_the_audit_skips_only_when_the_service_cannot_be_reached(tmp_path):
     judge = _judge()
     assert judge(missing, "requests.exceptions.ConnectionError: Max retries exceeded", 1) == 0
     assert judge(missing, "pip-audit: error: unrecognized arguments", 2) == 1
+
+
+def test_random_bogus_api_keys_from_one_address_hit_429_too(redis_app, api_key):
+    """The limit is keyed on the resolved key: a fresh bogus key each time gets no fresh count."""
+    import secrets
+
+    from panel_service.views.security import API_LIMIT
+
+    client = redis_app.test_client()
+    attacker = {"REMOTE_ADDR": "203.0.113.66"}
+    allowed = int(API_LIMIT.split()[0])
+    statuses = [
+        client.get("/api/v1/departments", environ_base=attacker,
+                   headers={"Authorization": f"Bearer pk_{secrets.token_urlsafe(32)}"}).status_code
+        for _ in range(allowed + 1)
+    ]  # fmt: skip
+    assert set(statuses[:allowed]) == {401}
+    assert statuses[allowed] == 429
+    limited = client.get("/api/v1/departments", environ_base=attacker)
+    assert limited.status_code == 429 and limited.get_json()["error"] == "too_many_requests"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 61
+    # The real key, even from that address, has a count of its own.
+    ok = client.get("/api/v1/departments", environ_base=attacker,
+                    headers={"Authorization": f"Bearer {api_key}"})  # fmt: skip
+    assert ok.status_code == 200

@@ -133,6 +133,8 @@ def test_a_decided_appeal_keeps_its_work_order(api, session, pool, rules, now):
         (NUMBER, {"department": 7, "reason": 7},
          {"department": "required", "reason": "not_a_string"}),
         (NUMBER, {"department": "HOUSING", "reason": "长" * 501}, {"reason": "too_long"}),
+        (NUMBER, {"department": "HOU\u0000SING", "reason": "更\u0000正"},
+         {"department": "null_character", "reason": "null_character"}),
     ],
 )  # fmt: skip
 def test_a_move_names_each_invalid_field(api, department, number, body, errors):

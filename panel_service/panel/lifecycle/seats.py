@@ -23,6 +23,7 @@ from ...record import audit
 from ...record.audit import digest
 from ...refusals import Refused
 from ...rules import PanelRules
+from ...text import clean_text
 from ..draw import next_substitute
 from ..seating import SEAT_STATES, holder_problem, is_government
 from ..windows import seat_window
@@ -49,7 +50,7 @@ def recuse(
     *, session: Session, assignment: Assignment, note: str | None, rules: PanelRules, now: datetime
 ) -> SeatChange:
     """Close the panelist's seat at their request and seat the next candidate (or stall)."""
-    text = (note or "").strip() or None
+    text = clean_text(note or "") or None
     if text is not None and len(text) > RECUSAL_NOTE_MAX:
         raise Refused(Refusal.TOO_LONG, max=RECUSAL_NOTE_MAX)
     locked = lock(session, assignment.appeal_id)

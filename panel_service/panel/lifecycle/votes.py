@@ -21,6 +21,7 @@ from ...models import Appeal, Assignment
 from ...record import audit, seals
 from ...refusals import Invalid, Refused
 from ...rules import PanelRules
+from ...text import clean_text, visible_length
 from .locks import LIVE, SYSTEM, Locked, actor_of, end_seat, lock, refuse_unless_open
 
 OPINION_MIN, OPINION_MAX = 10, 2000
@@ -30,9 +31,10 @@ OPINION_MIN, OPINION_MAX = 10, 2000
 
 
 def clean_opinion(opinion: str | None) -> str:
-    """The opinion as stored, or Refused(OPINION_LENGTH)."""
-    text = (opinion or "").strip()
-    if not OPINION_MIN <= len(text) <= OPINION_MAX:
+    """The opinion as stored, or Refused(OPINION_LENGTH): at least OPINION_MIN characters
+    a reader sees (ten zero-width spaces are not an opinion), at most OPINION_MAX in all."""
+    text = clean_text(opinion or "")
+    if visible_length(text) < OPINION_MIN or len(text) > OPINION_MAX:
         raise Refused(Refusal.OPINION_LENGTH, min=OPINION_MIN, max=OPINION_MAX)
     return text
 

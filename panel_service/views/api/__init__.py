@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, current_app, g, request
+from flask_limiter.util import get_remote_address
 
 from ... import timeutil
 from ...access import api_keys
@@ -28,21 +29,38 @@ def _unauthorized():
     return response, code
 
 
+def _bearer_key():
+    """The live key the request carries, or None; looked up once per request."""
+    if "api_key" not in g:
+        scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
+        session = get_session()
+        g.api_key = (
+            api_keys.verify_api_key(session=session, raw=raw.strip())
+            if scheme.lower() == "bearer"
+            else None
+        )
+        if g.api_key is None:
+            session.rollback()
+    return g.api_key
+
+
+def rate_limit_key() -> str:
+    """The API limit's key: the resolved key, else the address (so bogus keys share one)."""
+    key = _bearer_key()
+    if key is not None:
+        return f"api-key:{key.id}"
+    return "api-address:" + (get_remote_address() or "-")
+
+
 def require_api_key():
     """The API's guard: a live bearer key, and the API's own (small) body limit."""
     request.max_content_length = current_app.config["PANEL_API_MAX_BODY"]
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
-    session = get_session()
-    key = (
-        api_keys.verify_api_key(session=session, raw=raw.strip())
-        if (scheme.lower() == "bearer")
-        else None
-    )
+    key = _bearer_key()
     if key is None:
-        session.rollback()
         return _unauthorized()
+    session = get_session()
     now = timeutil.now()
     if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
         key.last_used_at = now

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
+import re
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -35,6 +35,17 @@ bp = Blueprint("appeals", __name__)
 TEXT_FIELDS = ("work_order_no", "department", "citizen_request", "department_reply",
                "appeal_reason", "policy_basis")  # fmt: skip
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+# The cursor is opaque to clients, but its shape is documented (openapi.py): "n" and six
+# base64url characters, which decode to the last id of the page (so any such string is a
+# place in the list). The cursors of before (base64 of "a<id>") start with "Y", never "n".
+CURSOR_PREFIX = "n"
+CURSOR_PATTERN = r"^n[A-Za-z0-9_-]{6}$"
+CURSOR = re.compile(CURSOR_PATTERN)
+RFC3339_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+RFC3339 = re.compile(RFC3339_PATTERN)
 
 
 @bp.get("/departments")
@@ -49,7 +60,9 @@ def _type_errors(payload: dict) -> dict[str, Refusal]:
         if name in payload and payload[name] is not None and not isinstance(payload[name], str):
             errors[name] = Refusal.NOT_A_STRING
     calls = payload.get("repeat_calls")
-    if calls is not None and (isinstance(calls, bool) or not isinstance(calls, int)):
+    if isinstance(calls, float) and calls.is_integer():
+        payload["repeat_calls"] = int(calls)  # JSON Schema's integer: 3.0 is one
+    elif calls is not None and (isinstance(calls, bool) or not isinstance(calls, int)):
         errors["repeat_calls"] = Refusal.NOT_A_WHOLE_NUMBER
     return errors
 
@@ -81,14 +94,15 @@ def create():
         return error_response(400, "the body must be a JSON object")
     key = request.headers.get("Idempotency-Key")
     if key is not None and not idempotency.valid_key(key):
-        return error_response(400, "the Idempotency-Key must be 1-100 printable characters")
+        return error_response(400, "the Idempotency-Key must be 1-100 visible ASCII characters")
     fingerprint = idempotency.request_hash(payload)
     session = get_session()
     try:
         stored = _stored(key, fingerprint)
     except idempotency.IdempotencyMismatch:
+        # 409, not 422: the body is well formed; it conflicts with what the key stands for.
         return error_response(
-            422,
+            409,
             "this Idempotency-Key was used with a different body",
             errors={"Idempotency-Key": "reused with a different body"},
         )
@@ -166,27 +180,30 @@ def get_appeal(reference: str):
 
 
 def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"a{last_id}".encode()).decode().rstrip("=")
+    return CURSOR_PREFIX + base64.urlsafe_b64encode(last_id.to_bytes(4, "big")).decode()[:6]
 
 
 def _decode_cursor(cursor: str) -> int | None:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    """The id after which a page starts; every string the document's pattern allows is one."""
+    if not CURSOR.fullmatch(cursor):
         return None
-    digits = text[1:]
-    if not (text.startswith("a") and digits.isascii() and digits.isdigit()):
-        return None  # isdigit alone would pass "²", which int() refuses
-    after = int(digits)
-    return after if after < 2**31 else None  # beyond any id (and PostgreSQL's integer)
+    after = int.from_bytes(base64.urlsafe_b64decode(cursor[1:] + "=="), "big")
+    return min(after, 2**31 - 1)  # beyond any id (and PostgreSQL's integer)
 
 
 def _since(value: str) -> datetime | None:
+    """An RFC 3339 date-time with its offset (what the document's ``date-time`` allows)."""
+    if not RFC3339.fullmatch(value):
+        return None
+    value = value.upper().replace(":60", ":59", 1) if value[17:19] == "60" else value.upper()
     try:
-        parsed = datetime.fromisoformat(value)
-        return parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+        return datetime.fromisoformat(value).astimezone(UTC)
     except (ValueError, OverflowError):  # year 1 at +14:00 falls before datetime.min
         return None
+
+
+def _limit(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 @bp.get("/appeals")
@@ -195,29 +212,29 @@ def list_appeals():
     args, errors = request.args, {}
     filters = AppealFilter()
     session = get_session()
-    if args.get("department"):
+    if "department" in args:
         department = department_by_code(session=session, code=args["department"])
         if department is None:
             errors["department"] = "unknown department"
         else:
             filters.department_id = department.id
-    if args.get("status"):
+    if "status" in args:
         if args["status"] in {s.value for s in AppealStatus}:
             filters.status = AppealStatus(args["status"])
         else:
             errors["status"] = "must be open, decided, withdrawn or stalled"
-    if args.get("since"):
+    if "since" in args:
         filters.submitted_from = _since(args["since"])
         if filters.submitted_from is None:
-            errors["since"] = "must be an ISO 8601 time with a time zone"
+            errors["since"] = "must be an RFC 3339 date-time with its offset"
     after = 0
-    if args.get("cursor"):
+    if "cursor" in args:
         after = _decode_cursor(args["cursor"])
         if after is None:
             errors["cursor"] = "not a cursor this API gave out"
-    limit = args.get("limit", DEFAULT_LIMIT, type=int)
+    limit = _limit(args["limit"]) if "limit" in args else DEFAULT_LIMIT
     if limit is None or not 1 <= limit <= MAX_LIMIT:
-        errors["limit"] = f"must be between 1 and {MAX_LIMIT}"
+        errors["limit"] = f"must be a whole number from 1 to {MAX_LIMIT}"
     if errors:
         return error_response(422, "invalid query parameters", errors=errors)
     items, next_id = appeals_after(session=session, filters=filters, after_id=after, limit=limit)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import Blueprint, jsonify
 
+from ...access.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
+from ...appeals.listing import departments
+from ...db import get_session
+from .appeals import CURSOR_PATTERN, MAX_LIMIT, RFC3339_PATTERN
 from .schemas import SCHEMAS, WORK_ORDER_IN
 
 bp = Blueprint("openapi", __name__)
@@ -16,8 +22,24 @@ def _error(description: str) -> dict:
     }
 
 
+_BAD_QUERY = _error("The query string is not valid UTF-8.")
+_INVALID_QUERY = _error("A query parameter is invalid or holds NUL (see errors).")
+_TOO_MANY = {
+    **_error("Rate limited (per API key; per address without a valid key)."),
+    "headers": {
+        "Retry-After": {
+            "required": True,
+            "description": "seconds until the limit lets requests through again",
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        }
+    },
+}
+# What every operation may answer besides its own: the checks in views/security.py and the
+# API's rate limit (views/__init__.py).
+_EVERYWHERE = {"400": _BAD_QUERY, "422": _INVALID_QUERY, "429": _TOO_MANY}
+
+
 _UNAUTHORIZED = _error("No valid API key.")
-_TOO_MANY = _error("Rate limited.")
 
 DOCUMENT = {
     "openapi": "3.1.0",
@@ -47,6 +69,7 @@ DOCUMENT = {
                             }
                         },
                     },
+                    **_EVERYWHERE,
                     "401": _UNAUTHORIZED,
                 },
             }
@@ -56,7 +79,12 @@ DOCUMENT = {
                 "operationId": "listAppeals",
                 "summary": "Appeals, oldest first, one page per cursor",
                 "parameters": [
-                    {"name": "department", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "department",
+                        "in": "query",
+                        "description": "a department code (see /departments)",
+                        "schema": {"type": "string", "minLength": 1},
+                    },
                     {
                         "name": "status",
                         "in": "query",
@@ -68,14 +96,28 @@ DOCUMENT = {
                     {
                         "name": "since",
                         "in": "query",
-                        "description": "submitted at or after this ISO 8601 time (with zone)",
-                        "schema": {"type": "string", "format": "date-time"},
+                        "description": "submitted at or after this RFC 3339 time (with its offset)",
+                        "schema": {
+                            "type": "string",
+                            "format": "date-time",
+                            "pattern": RFC3339_PATTERN,
+                        },
                     },
-                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "cursor",
+                        "in": "query",
+                        "description": "opaque: the next_cursor of the page before, unchanged",
+                        "schema": {"type": "string", "pattern": CURSOR_PATTERN},
+                    },
                     {
                         "name": "limit",
                         "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_LIMIT,
+                            "default": 50,
+                        },
                     },
                 ],  # fmt: skip
                 "responses": {
@@ -91,14 +133,17 @@ DOCUMENT = {
                                             "type": "array",
                                             "items": {"$ref": "#/components/schemas/Appeal"},
                                         },
-                                        "next_cursor": {"type": ["string", "null"]},
+                                        "next_cursor": {
+                                            "type": ["string", "null"],
+                                            "pattern": CURSOR_PATTERN,
+                                        },
                                     },
                                 }
                             }
                         },
                     },
+                    **_EVERYWHERE,
                     "401": _UNAUTHORIZED,
-                    "422": _error("A query parameter is invalid (see errors)."),
                 },
             },
             "post": {
@@ -110,7 +155,12 @@ DOCUMENT = {
                         "in": "header",
                         "required": False,
                         "description": "A retry with the same key and body gets the first answer.",
-                        "schema": {"type": "string", "maxLength": 100},
+                        "schema": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": MAX_KEY_LENGTH,
+                            "pattern": KEY_PATTERN,
+                        },
                     }
                 ],  # fmt: skip
                 "requestBody": {
@@ -127,12 +177,17 @@ DOCUMENT = {
                             "application/json": {"schema": {"$ref": "#/components/schemas/Appeal"}}
                         },
                     },
-                    "400": _error("Malformed JSON, not an object, or a bad Idempotency-Key."),
+                    **_EVERYWHERE,
+                    "400": _error(
+                        "Malformed JSON, not UTF-8, not an object, a repeated key, nested deeper"
+                        " than 32 levels, a bad Idempotency-Key or a query that is not UTF-8."
+                    ),
                     "401": _UNAUTHORIZED,
                     "409": _error(
                         "The work order already has a live appeal (`reason` duplicate_appeal,"
-                        " with its `reference`), or is registered to another department"
-                        " (`reason` work_order_elsewhere, with that `department`)."
+                        " with its `reference`), is registered to another department"
+                        " (`reason` work_order_elsewhere, with that `department`), or the"
+                        " Idempotency-Key was used with another body."
                     ),
                     "413": _error("The body is over the limit (256 KB by default)."),
                     "415": _error("The body is not application/json."),
@@ -160,9 +215,18 @@ DOCUMENT = {
                             "application/json": {"schema": {"$ref": "#/components/schemas/Appeal"}}
                         },
                     },
+                    **_EVERYWHERE,
                     "401": _UNAUTHORIZED,
                     "404": _error("No appeal with this reference."),
                 },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": {"description": "The OpenAPI document"}, **_EVERYWHERE},
             }
         },
         "/work-orders/{number}": {
@@ -193,7 +257,10 @@ DOCUMENT = {
                             }
                         },
                     },
-                    "400": _error("Malformed JSON or not an object."),
+                    **_EVERYWHERE,
+                    "400": _error(
+                        "Malformed JSON, not an object, a repeated key or nested too deep."
+                    ),
                     "401": _UNAUTHORIZED,
                     "404": _error("No work order number in the path."),
                     "409": _error(
@@ -206,14 +273,6 @@ DOCUMENT = {
                 },
             }
         },
-        "/openapi.json": {
-            "get": {
-                "operationId": "openapi",
-                "summary": "This document",
-                "security": [],
-                "responses": {"200": {"description": "The OpenAPI document"}},
-            }
-        },
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -222,7 +281,19 @@ DOCUMENT = {
 }
 
 
+def document_for(codes: list[str]) -> dict:
+    """The document, with the department codes the API accepts today as an enum."""
+    document = copy.deepcopy(DOCUMENT)
+    if codes:  # an empty enum is not a schema; with no department nothing can be submitted
+        new = document["components"]["schemas"]["NewAppeal"]["properties"]["department"]
+        query = document["paths"]["/appeals"]["get"]["parameters"][0]["schema"]
+        move = document["components"]["schemas"]["WorkOrderDepartment"]["properties"]
+        for schema in (new, query, move["department"]):
+            schema["enum"] = list(codes)
+    return document
+
+
 @bp.get("/openapi.json")
 def document():
     """Answer the API's OpenAPI 3.1 document."""
-    return jsonify(DOCUMENT)
+    return jsonify(document_for([d.code for d in departments(session=get_session())]))

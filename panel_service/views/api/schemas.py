@@ -4,11 +4,31 @@ from __future__ import annotations
 
 from ...appeals import work_order_numbers as numbers
 from ...appeals.submission import REPEAT_CALLS_RANGE, TEXT_LIMITS
+from ...text import BIDI_CONTROLS, BLANKS
+
+
+def _escaped(chars: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" for c in chars)
+
+
+# A text field holds something besides blanks and bidirectional controls (which are
+# trimmed and removed: text.clean_text), and no NUL (PostgreSQL cannot store it). Spelled out,
+# not \s: Python's and JavaScript's \s differ.
+TEXT_PATTERN = f"^[^\\u0000]*[^\\u0000{_escaped(BLANKS + BIDI_CONTROLS)}][^\\u0000]*$"
+# A subset of the spellings `work_order_numbers.canonical` folds (what a schema's regex can
+# say): ASCII or full-width letters and digits, with spaces, dashes and invisible characters
+# between them. The API accepts a little more (mathematical digits); it refuses nothing this
+# pattern admits.
+_SEPARATORS = "\\u0020\\u002d\\u00ad\\u200b-\\u200d\\u2010-\\u2015\\u2060\\u3000\\ufeff"
+_ALNUM = "A-Za-z0-9\\uff10-\\uff19\\uff21-\\uff3a\\uff41-\\uff5a"
+WORK_ORDER_IN_PATTERN = (
+    f"^[{_SEPARATORS}]*(?:[{_ALNUM}][{_SEPARATORS}]*){{{numbers.MIN_LENGTH},{numbers.MAX_LENGTH}}}$"
+)
 
 
 def _text(name: str, description: str) -> dict:
     return {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[name][1],
-            "description": description}  # fmt: skip
+            "pattern": TEXT_PATTERN, "description": description}  # fmt: skip
 
 
 _TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -23,6 +43,7 @@ _WORK_ORDER = {
 # dashes dropped; upper case), then refuses anything outside A-Z and 0-9.
 WORK_ORDER_IN = {
     "type": "string", "minLength": 1, "maxLength": numbers.MAX_TYPED,
+    "pattern": WORK_ORDER_IN_PATTERN,
     "examples": ["XN20261201000777", "xn-20261201-000777", "ＸＮ２０２６１２０１０００７７７"],
     "description": f"the hotline work order: {numbers.MIN_LENGTH}-{numbers.MAX_LENGTH}"
     f" letters and digits ({numbers.ALPHABET}) once full-width forms are folded, case is"
@@ -65,12 +86,14 @@ APPEAL = {
         "submitted_at": _TIME,
         "deadline": _TIME,
         "deadline_local": {
-            "type": "string", "format": "date-time",
+            "type": "string",
+            "format": "date-time",
             "description": "the same instant in the service zone (Beijing time)",
             "examples": ["2025-12-04T18:00:00+08:00"],
         },
         "deadline_text": {
-            "type": "string", "description": "the deadline as panelists read it",
+            "type": "string",
+            "description": "the deadline as panelists read it",
             "examples": ["12月4日（周五）18:00"],
         },
         "decided_at": _TIME,
@@ -97,7 +120,11 @@ SCHEMAS = {
         ],  # fmt: skip
         "properties": {
             "work_order_no": WORK_ORDER_IN,
-            "department": {"type": "string", "description": "department code"},
+            "department": {
+                "type": "string",
+                "minLength": 1,
+                "description": "department code (see /departments)",
+            },
             "citizen_request": _text("citizen_request", "what the citizen asked"),
             "department_reply": _text("department_reply", "how it was handled"),
             "appeal_reason": _text("appeal_reason", "why the rating is unfair"),
@@ -114,8 +141,12 @@ SCHEMAS = {
         "type": "object",
         "required": ["department", "reason"],
         "properties": {
-            "department": {"type": "string", "description": "department code"},
-            "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+            "department": {
+                "type": "string",
+                "minLength": 1,
+                "description": "department code (see /departments)",
+            },
+            "reason": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": TEXT_PATTERN},
         },
     },
     "WorkOrder": {

@@ -32,6 +32,8 @@ def _fields(number: str, payload: dict):
     department = None
     if not isinstance(code, str) or not code.strip():
         errors["department"] = str(Refusal.REQUIRED)
+    elif "\x00" in code:  # before the look-up: PostgreSQL refuses NUL in a query
+        errors["department"] = str(Refusal.NULL_CHARACTER)
     else:
         department = department_by_code(session=get_session(), code=code.strip())
         if department is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ... import logredact
+from ..errors import retry_after
 from . import files, pages
 from .render import message, security_headers
 
@@ -22,5 +23,7 @@ bp.record_once(lambda state: logredact.install(state.app))
 
 
 @bp.errorhandler(429)
-def _too_many(_error):
-    return message("too_many", 429)
+def _too_many(error):
+    response = message("too_many", 429)
+    response.headers["Retry-After"] = retry_after(error)
+    return response

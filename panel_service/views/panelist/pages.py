@@ -7,8 +7,13 @@ previewers and scanners open links before people do. Only a POST records a step.
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
 
 from ... import timeutil
 from ...access import links
@@ -28,19 +33,30 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__)
 
-# Failed look-ups (forged, unknown or revoked tokens) count against the client; normal use
-# is limited only loosely, so a panel of five behind one office NAT is never locked out.
+# Forged or unknown tokens count against the client's address, and once it has made too
+# many, its next forged one is a 429; a valid token is never refused for them, so a
+# scanner (or a prankster) on an office's address does not block that office's panelists.
+# (Guessing stays hopeless: a token carries an HMAC, and USE_LIMIT bounds every try.)
 FAILED_LOOKUP_LIMIT = "10 per minute;30 per hour"
+FAILED_LOOKUPS = parse_many(FAILED_LOOKUP_LIMIT)
 USE_LIMIT = "120 per minute"
 
 
-def _failed_lookup(response) -> bool:
-    return response.status_code == 404
-
-
 def _limited(view):
-    view = limiter.limit(FAILED_LOOKUP_LIMIT, deduct_when=_failed_lookup)(view)
     return limiter.limit(USE_LIMIT)(view)
+
+
+def _count_failed_lookup() -> None:
+    """Count a forged token against the address; 429 (with Retry-After) past the limit."""
+    if not limiter.enabled:
+        return
+    address = get_remote_address() or "-"
+    over = [item for item in FAILED_LOOKUPS
+            if not limiter.limiter.hit(item, "link-failures", address)]  # fmt: skip
+    if over:
+        reset = max(limiter.limiter.get_window_stats(item, "link-failures", address).reset_time
+                    for item in over)  # fmt: skip
+        raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
 
 
 def _keys() -> list[str]:
@@ -52,6 +68,7 @@ def _load(token: str) -> visits.Visit:
     try:
         claims = links.read_token(token, secret_keys=_keys())
     except links.LinkInvalid:
+        _count_failed_lookup()
         abort(dead_link())
     found = visits.visit(session=get_session(), assignment_id=claims.assignment_id)
     if found is None:
