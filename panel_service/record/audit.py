@@ -19,8 +19,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from ..enums import AuditKind, ChainProblem
-from ..models import AuditChain, AuditEvent
+from ..enums import AppealStatus, AuditKind, ChainProblem
+from ..models import Appeal, AuditChain, AuditEvent
 from ..timeutil import now as clock_now
 
 GENESIS_HASH = "0" * 64
@@ -249,9 +249,22 @@ def search(
     appeal_id: int | None = None,
     page: int = 1,
     per_page: int = 50,
+    until_decided: frozenset[str] = frozenset(),
 ) -> tuple[list[AuditEvent], int]:
-    """One page of events in [start, end), newest first, and how many match in all."""
+    """One page of events in [start, end), newest first, and how many match in all.
+
+    Events of the kinds in ``until_decided`` are left out while their appeal is undecided
+    (the viewer's way of keeping who has voted secret until the decision)."""
     query = select(AuditEvent).where(AuditEvent.at >= start, AuditEvent.at < end)
+    if until_decided:
+        decided = select(Appeal.id).where(Appeal.status == AppealStatus.DECIDED)
+        query = query.where(
+            sa.or_(
+                AuditEvent.kind.not_in(sorted(until_decided)),
+                AuditEvent.appeal_id.is_(None),
+                AuditEvent.appeal_id.in_(decided),
+            )
+        )
     if kind:
         query = query.where(AuditEvent.kind == kind)
     if appeal_id is not None:

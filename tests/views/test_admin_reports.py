@@ -203,3 +203,40 @@ def test_the_audit_viewer_shows_kinds_actors_and_reasons_as_words(
     assert "&#34;decision&#34;:&#34;upheld" in raw
     replacement = next(c[3] for c in cells if c[1] == "替补评价员")
     assert "原因：截止前未投票" in replacement and names[first.panelist_id] in replacement
+
+
+def test_the_audit_viewer_tells_no_one_who_has_voted_before_the_decision(
+    admin_client, session, appeal, rules, now
+):
+    """Until the panel decides, the viewer leaves out votes, link openings and pledges: even
+    an administrator cannot count the votes (4 and undecided would mean 2:2)."""
+    from panel_service.panel import visits
+    from panel_service.panel.lifecycle import record_vote
+    from panel_service.panel.seating import seated
+
+    seats = seated(session=session, appeal_id=appeal.id)
+    visits.confirm_pledge(session=session, assignment=seats[0], now=now)
+    for seat, vote in zip(seats[:2], ["agree", "disagree"], strict=True):
+        record_vote(session=session, assignment=seat, vote=vote,
+                    opinion="部门已按规定办结,理由充分。", rules=rules, now=now)  # fmt: skip
+    session.commit()
+
+    def kinds_shown():
+        html = admin_client.get(f"/admin/audit?{PERIOD}").get_data(as_text=True)
+        rows = re.findall(r"<tr><td>\d+</td>(.*?)</tr>", html, re.S)
+        return [re.findall(r"<td>(.*?)</td>", row, re.S)[1] for row in rows], html
+
+    before, html = kinds_shown()
+    assert "抽取评价团" in before
+    assert "提交表决" not in before and "签署保密承诺" not in before
+    assert "评议结束后显示" in html
+    filtered = admin_client.get(f"/admin/audit?{PERIOD}&kind=vote.recorded").get_data(as_text=True)
+    assert "提交表决" not in re.sub(r"<select.*?</select>", "", filtered, flags=re.S)
+
+    record_vote(session=session, assignment=seats[2], vote="agree",
+                opinion="部门已按规定办结,理由充分。", rules=rules, now=now)  # fmt: skip
+    record_vote(session=session, assignment=seats[3], vote="agree",
+                opinion="部门已按规定办结,理由充分。", rules=rules, now=now)  # fmt: skip
+    session.commit()
+    after, _ = kinds_shown()
+    assert after.count("提交表决") == 4 and "作出决定" in after and "签署保密承诺" in after

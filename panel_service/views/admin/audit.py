@@ -12,6 +12,7 @@ from ...membership.panelists import names
 from ...record import audit
 from ...record import verify as record_verify
 from ...reports.exports import audit_jsonl
+from ...reports.timeline import SECRET_KINDS
 from ..audit_words import describe
 from ..period import period_from_request
 from ..public.common import public_key
@@ -43,6 +44,7 @@ def index():
         appeal_id=appeal_id,
         page=page,
         per_page=AUDIT_PAGE,
+        until_decided=frozenset(SECRET_KINDS),
     )
     panelists = names(session=session)
     return render_template(
