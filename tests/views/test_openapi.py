@@ -88,3 +88,13 @@ def test_the_document_names_the_department_codes_the_api_accepts(client, departm
 @given(st.from_regex(WORK_ORDER_IN_PATTERN, fullmatch=True).filter(lambda text: len(text) <= 64))
 def test_every_work_order_spelling_the_document_admits_is_one_the_api_accepts(text):
     assert re.fullmatch(r"[A-Z0-9]{4,32}", canonical(text))
+
+
+def test_every_status_an_appeal_can_be_in_is_in_the_document():
+    from panel_service.enums import AppealStatus
+
+    shown = DOCUMENT["components"]["schemas"]["Appeal"]["properties"]["status"]["enum"]
+    query = next(p for p in DOCUMENT["paths"]["/appeals"]["get"]["parameters"]
+                 if p["name"] == "status")  # fmt: skip
+    assert set(shown) == set(query["schema"]["enum"]) == {s.value for s in AppealStatus}
+    assert "drawing" in shown

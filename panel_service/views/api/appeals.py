@@ -222,7 +222,7 @@ def list_appeals():
         if args["status"] in {s.value for s in AppealStatus}:
             filters.status = AppealStatus(args["status"])
         else:
-            errors["status"] = "must be open, decided, withdrawn or stalled"
+            errors["status"] = "must be " + ", ".join(s.value for s in AppealStatus)
     if "since" in args:
         filters.submitted_from = _since(args["since"])
         if filters.submitted_from is None:

@@ -10,7 +10,7 @@ from ...access.idempotency import KEY_PATTERN, MAX_KEY_LENGTH
 from ...appeals.listing import departments
 from ...db import get_session
 from .appeals import CURSOR_PATTERN, MAX_LIMIT, RFC3339_PATTERN
-from .schemas import SCHEMAS, WORK_ORDER_IN
+from .schemas import SCHEMAS, STATUSES, WORK_ORDER_IN
 
 bp = Blueprint("openapi", __name__)
 
@@ -90,7 +90,7 @@ DOCUMENT = {
                         "in": "query",
                         "schema": {
                             "type": "string",
-                            "enum": ["open", "decided", "withdrawn", "stalled"],
+                            "enum": STATUSES,
                         },
                     },
                     {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...appeals import work_order_numbers as numbers
 from ...appeals.submission import REPEAT_CALLS_RANGE, TEXT_LIMITS
+from ...enums import AppealStatus
 from ...text import BIDI_CONTROLS, BLANKS
 
 
@@ -31,6 +32,8 @@ def _text(name: str, description: str) -> dict:
             "pattern": TEXT_PATTERN, "description": description}  # fmt: skip
 
 
+# Every status an appeal can be in (`drawing`: waiting for the public beacon's round).
+STATUSES = [s.value for s in AppealStatus]
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 _WORK_ORDER = {
     "type": "string", "pattern": numbers.PATTERN, "minLength": numbers.MIN_LENGTH,
@@ -65,7 +68,7 @@ APPEAL = {
         "reference": {"type": "string", "examples": ["AP-2025-000123"]},
         "work_order_no": _WORK_ORDER,
         "department": {"type": "string", "description": "department code"},
-        "status": {"type": "string", "enum": ["open", "decided", "withdrawn", "stalled"]},
+        "status": {"type": "string", "enum": STATUSES},
         "decision": {"type": ["string", "null"], "enum": ["upheld", "dismissed", None]},
         "votes_received": {
             "type": "integer",
