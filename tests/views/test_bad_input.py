@@ -310,6 +310,16 @@ def test_bidirectional_overrides_never_reach_a_stored_appeal(api, session, pool,
     assert session.exec(select(Appeal)).one().appeal_reason == "市民满意度评价有误，请复核。"
 
 
+def test_bidirectional_overrides_never_reach_a_stored_withdrawal_reason(session, appeal, now):
+    from panel_service.panel.lifecycle import withdraw_appeal
+
+    withdraw_appeal(session=session, appeal=appeal, reason="\u202e部门已撤回\u2066申诉\u2069 ",
+                    actor="staff:test", now=now)  # fmt: skip
+    session.commit()
+    session.expire_all()
+    assert session.get(Appeal, appeal.id).withdrawn_reason == "部门已撤回申诉"
+
+
 def test_a_chunked_form_is_held_to_what_a_form_may_be(app):
     """A urlencoded form is read whole, so it gets Werkzeug's form limit (500 KB), not the
     upload limit (PANEL_MAX_UPLOAD_MB), chunked or not."""

@@ -133,7 +133,7 @@ def withdraw_appeal(
     *, session: Session, appeal: Appeal, reason: str, actor: str, now: datetime
 ) -> list[Assignment]:
     """Withdraw an open or stalled appeal; revoke pending links and tell those panelists."""
-    reason = (reason or "").strip()
+    reason = clean_text(reason or "")
     if not reason:
         raise Invalid({"reason": Refusal.REQUIRED})
     locked = lock(session, appeal.id)
