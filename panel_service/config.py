@@ -7,18 +7,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from . import timeutil
+from .config_sms import sms_settings_problem
 from .rules import QuietHours, parse_clock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
-SMS_BACKENDS = ("console", "file", "twilio", "aliyun")
-# One Alibaba Cloud template code per message kind: PANEL_ALIYUN_TEMPLATE_<KIND>.
-ALIYUN_TEMPLATE_SETTINGS = (
-    "ALIYUN_TEMPLATE_INVITATION",
-    "ALIYUN_TEMPLATE_REMINDER",
-    "ALIYUN_TEMPLATE_REPLACEMENT_INVITATION",
-    "ALIYUN_TEMPLATE_WITHDRAWN_NOTICE",
-)
 
 
 class ConfigError(RuntimeError):
@@ -239,28 +232,9 @@ class Config:
             raise ConfigError("PANEL_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
     def _validate_sms(self) -> None:
-        names = self.sms_backends
-        if any(name not in SMS_BACKENDS for name in names) or len(set(names)) != len(names):
-            raise ConfigError(
-                f"PANEL_SMS_BACKENDS (or PANEL_SMS_BACKEND) must name providers among "
-                f"{', '.join(SMS_BACKENDS)}, each once"
-            )
-        if "aliyun" in names:
-            self._validate_aliyun()
-        if self.SMS_FAILOVER_AFTER < 1 or self.SMS_COOLDOWN < 1:
-            raise ConfigError("PANEL_SMS_FAILOVER_AFTER and PANEL_SMS_COOLDOWN must be positive")
-        if "twilio" in names:
-            if not (self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN):
-                raise ConfigError(
-                    "the twilio backend needs PANEL_TWILIO_ACCOUNT_SID and PANEL_TWILIO_AUTH_TOKEN"
-                )
-            if not (self.TWILIO_FROM or self.TWILIO_MESSAGING_SERVICE_SID):
-                raise ConfigError(
-                    "the twilio backend needs PANEL_TWILIO_FROM or "
-                    "PANEL_TWILIO_MESSAGING_SERVICE_SID"
-                )
-        if not 0 < self.TWILIO_TIMEOUT <= 60:
-            raise ConfigError("PANEL_TWILIO_TIMEOUT must be between 1 and 60 seconds")
+        problem = sms_settings_problem(self)
+        if problem:
+            raise ConfigError(problem)
         if not self.VOTING_WORKDAYS and not 0 < self.REMINDER_HOURS < self.VOTING_HOURS:
             raise ConfigError("PANEL_REMINDER_HOURS must be positive and below the voting window")
         if self.MAX_REPLACEMENT_ROUNDS < 0:
@@ -269,31 +243,6 @@ class Config:
             raise ConfigError("PANEL_SMS_MAX_ATTEMPTS must be at least 1")
         if self.WORKER_INTERVAL < 1:
             raise ConfigError("PANEL_WORKER_INTERVAL must be at least 1 second")
-
-    def _validate_aliyun(self) -> None:
-        # Secrets come from the environment only, like every setting; none has a default.
-        missing = [
-            f"PANEL_{name}"
-            for name in ("ALIYUN_ACCESS_KEY_ID", "ALIYUN_ACCESS_KEY_SECRET", "ALIYUN_SIGN_NAME")
-            + ALIYUN_TEMPLATE_SETTINGS
-            if not getattr(self, name)
-        ]
-        if missing:
-            raise ConfigError(f"the aliyun SMS backend needs {', '.join(missing)}")
-        if self.ALIYUN_PROTOCOL not in {"https", "http"}:
-            raise ConfigError("PANEL_ALIYUN_PROTOCOL must be https or http")
-        if not 0 < self.ALIYUN_TIMEOUT <= 60:
-            raise ConfigError("PANEL_ALIYUN_TIMEOUT must be between 1 and 60 seconds")
-        if self.ALIYUN_POLL_AFTER < 60:
-            raise ConfigError("PANEL_ALIYUN_POLL_AFTER must be at least 60 seconds")
-        if self.is_production:
-            if self.ALIYUN_PROTOCOL != "https":
-                raise ConfigError("PANEL_ALIYUN_PROTOCOL must be https in production")
-            if len(self.ALIYUN_RECEIPT_SECRET) < 32:
-                raise ConfigError(
-                    "PANEL_ALIYUN_RECEIPT_SECRET of 32+ random characters is required in "
-                    "production (it guards the receipt URL)"
-                )
 
     def flask_mapping(self) -> dict:
         """The settings as Flask config keys (plus Flask's own names)."""

@@ -1,9 +1,10 @@
 """The layers, read from the folders: the domain never imports Flask or a view, and each
 domain package imports only the packages its ``__init__`` docstring allows.
 
-A domain package is any folder of ``panel_service`` but ``views``; its docstring ends with a
-line ``May import: record, panel.`` (or ``nothing but the foundations``). The foundations
-are the package's top-level modules that import no subpackage (models, enums, rules, ...).
+A domain package is any folder of ``panel_service`` but ``views`` and the foundation
+packages; its docstring ends with a line ``May import: record, panel.`` (or ``nothing but the
+foundations``). The foundations are the package's top-level modules that import no
+subpackage (enums, rules, ...), and ``models``, the tables, a package of such modules.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "panel_service"
 WEB = "views"
+FOUNDATION_PACKAGES = {"models"}
 DOMAIN = sorted(
-    p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists() and p.name != WEB
+    p.name
+    for p in PACKAGE.iterdir()
+    if (p / "__init__.py").exists() and p.name not in {WEB, *FOUNDATION_PACKAGES}
 )
 
 
@@ -47,17 +51,20 @@ def _top(name: str) -> str | None:
     return parts[1] if parts[0] == "panel_service" and len(parts) > 1 else None
 
 
-def foundations() -> set[str]:
-    out = set()
-    for path in PACKAGE.glob("*.py"):
-        if path.name == "__init__.py":
-            continue
+def _foundational(paths) -> bool:
+    """Do these modules import no domain package, no view and no Flask?"""
+    for path in paths:
         tops = {_top(m) for m in imports(path)} - {None}
-        if not tops & set(DOMAIN) | {WEB} & tops and not any(
+        if tops & (set(DOMAIN) | {WEB}) or any(
             m.split(".")[0].startswith("flask") for m in imports(path)
         ):
-            out.add(path.stem)
-    return out
+            return False
+    return True
+
+
+def foundations() -> set[str]:
+    out = {p.stem for p in PACKAGE.glob("*.py") if p.name != "__init__.py" and _foundational([p])}
+    return out | {n for n in FOUNDATION_PACKAGES if _foundational((PACKAGE / n).rglob("*.py"))}
 
 
 def allowed(package: str) -> set[str]:
