@@ -110,6 +110,32 @@ def is_current(assignment: Assignment, claims: LinkClaims) -> bool:
     return hmac.compare_digest(assignment.link_nonce, claims.nonce)
 
 
+FORM_SALT = b"panel.link.form\x00"
+
+
+def form_token(token: str, *, secret_keys: Sequence[str]) -> str:
+    """The token a link page's forms carry: an HMAC of the link under the newest key.
+
+    The link is the panelist's only credential (no sign-in, no cookie), so a form bound to
+    it guards exactly what a session-bound CSRF token would: a page of one link cannot post
+    to another. It needs no session and lives as long as the link does.
+    """
+    return _form_mac(secret_keys[-1], token)
+
+
+def form_token_valid(token: str, candidate: str | None, *, secret_keys: Sequence[str]) -> bool:
+    """Whether ``candidate`` is the form token of this link under any current key."""
+    if not candidate:
+        return False
+    given = candidate.encode("utf-8")  # compare_digest refuses str that is not ASCII
+    return any(hmac.compare_digest(_form_mac(k, token).encode(), given) for k in secret_keys)
+
+
+def _form_mac(key: str, token: str) -> str:
+    mac = hmac.new(key.encode("utf-8"), FORM_SALT + token.encode("utf-8"), hashlib.sha256)
+    return base64_encode(mac.digest()[:16]).decode("ascii")  # 128 bits, 22 characters
+
+
 def link_url(base_url: str, token: str) -> str:
     """The URL texted to the panelist."""
     return f"{base_url.rstrip('/')}/v/{token}"

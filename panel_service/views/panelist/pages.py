@@ -115,11 +115,11 @@ def link(token: str):
     if state is not None:
         return state
     if not found.pledged:
-        return page("pledge.html", appeal=appeal, token=token, form=PledgeForm())
+        return page("pledge.html", appeal=appeal, token=token, form=PledgeForm(token, _keys()))
     if request.method != "POST":
         # Showing the empty form needs no WTForms: vote.html writes its fields itself.
         return _vote_page(found, token, None)
-    form = VoteForm()
+    form = VoteForm(token, _keys())
     if form.validate_on_submit():
         try:
             lifecycle.record_vote(
@@ -166,7 +166,7 @@ def _vote_page(found: visits.Visit, token: str, form: VoteForm | None, status: i
     }
     return page(
         "vote.html", status, appeal=found.appeal, assignment=found.assignment, token=token,
-        files=found.files, **filled,
+        files=found.files, form_token=links.form_token(token, secret_keys=_keys()), **filled,
     )  # fmt: skip
 
 
@@ -179,7 +179,7 @@ def pledge(token: str):
     state = _state_page(assignment, appeal)
     if state is not None:
         return state
-    form = PledgeForm()
+    form = PledgeForm(token, _keys())
     if not form.validate_on_submit():
         return page("pledge.html", 422, appeal=appeal, token=token, form=form)
     session = get_session()
@@ -197,7 +197,7 @@ def recuse(token: str):
     state = _state_page(assignment, appeal)
     if state is not None:
         return state
-    form = RecuseForm()
+    form = RecuseForm(token, _keys())
     if request.method != "POST":
         return page("recuse.html", appeal=appeal, token=token, form=form)
     if not form.validate_on_submit():
