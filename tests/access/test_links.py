@@ -149,3 +149,33 @@ def test_new_tokens_are_signed_with_the_current_key(assignment):
     assert links.read_token(token, secret_keys=[NEW_KEY]).assignment_id == assignment.id
     with pytest.raises(links.LinkInvalid):
         links.read_token(token, secret_keys=[OLD_KEY])
+
+
+# -- the form token of a link page ---------------------------------------------------------
+
+
+def test_a_form_token_belongs_to_one_link_and_any_listed_key(assignment):
+    token = links.make_token(assignment=assignment, secret_keys=[NEW_KEY])
+    other = token[:-1] + ("A" if token[-1] != "A" else "B")
+    issued = links.form_token(token, secret_keys=[OLD_KEY, NEW_KEY])
+    assert len(issued) == 22 and issued == links.form_token(token, secret_keys=[NEW_KEY])
+    assert links.form_token_valid(token, issued, secret_keys=[OLD_KEY, NEW_KEY])
+    assert links.form_token_valid(token, issued, secret_keys=[NEW_KEY, "newer-" + NEW_KEY])
+    assert not links.form_token_valid(token, issued, secret_keys=[OLD_KEY])
+    assert not links.form_token_valid(other, issued, secret_keys=[NEW_KEY])
+
+
+@pytest.mark.parametrize("candidate", [None, "", "页面" * 11, "\x00" * 22, "A" * 22, "A" * 4000])
+def test_a_form_token_that_is_not_the_links_is_refused_without_an_error(assignment, candidate):
+    token = links.make_token(assignment=assignment, secret_keys=[NEW_KEY])
+    assert not links.form_token_valid(token, candidate, secret_keys=[NEW_KEY])
+
+
+def test_every_single_character_change_of_a_form_token_is_refused(assignment):
+    token = links.make_token(assignment=assignment, secret_keys=[NEW_KEY])
+    issued = links.form_token(token, secret_keys=[NEW_KEY])
+    for i, original in enumerate(issued):
+        for replacement in ALPHABET:
+            if replacement != original:
+                changed = issued[:i] + replacement + issued[i + 1 :]
+                assert not links.form_token_valid(token, changed, secret_keys=[NEW_KEY])
