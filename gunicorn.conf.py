@@ -29,6 +29,30 @@ keepalive = 5  # above nothing: the proxy in front reuses connections
 # restarting at once.
 max_requests = 2000
 max_requests_jitter = 200
+# The app is imported and built once, in the master, and each worker is forked from it:
+# a worker that starts by importing it costs about a second of CPU (the imports, the app,
+# the first compile of every template), which max_requests made every 2,000 requests
+# (half a millisecond a request, BENCHMARKS.md). The price: a HUP reloads the settings and
+# restarts the workers but not the code; deploy new code with a restart.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
+
+
+def when_ready(server):
+    """Compile the hot templates in the master, so that every forked worker has them."""
+    if preload_app:
+        from panel_service.views import compiled_i18n
+
+        app = server.app.wsgi()
+        if "compiled_i18n" in getattr(app, "extensions", {}):
+            compiled_i18n.warm(app)
+
+
+def post_fork(server, worker):
+    """A forked worker opens its own database connections, never the master's."""
+    if preload_app:
+        engine = getattr(server.app.wsgi(), "extensions", {}).get("panel_engine")
+        if engine is not None:
+            engine.dispose(close=False)  # SQLAlchemy's recipe for a pool inherited over fork
 # Small request lines and headers: nothing we serve needs big ones.
 limit_request_line = 4096
 limit_request_fields = 100

@@ -41,9 +41,10 @@ from panel_service.record.checkpoints import keygen  # noqa: E402
 from panel_service.rules import PanelRules  # noqa: E402
 
 OPINION = "部门已按时办结并恢复照明,市民不满意的是其他事项,申诉理由成立。"
-SCENARIOS = ["floor", "index", "page", "receipt", "appeal"]
+SCENARIOS = ["floor", "healthz", "index", "page", "receipt", "appeal"]
 LABELS = {
     "floor": "`GET /floor` bare Flask (floor)",
+    "healthz": "`GET /healthz` this app, no database",
     "index": "`GET /`",
     "page": "`GET /v/<token>` panelist page, vote form",
     "receipt": "`GET /v/<token>` receipt page",
@@ -132,6 +133,7 @@ def _bench(backend: str, args, workdir: Path) -> dict:
         scripts = {"floor": (floor_port, make_script(workdir / "floor.lua", ["/floor"]), floor.pid)}
         body = json.dumps({**plan["appeal"], "work_order_no": "%s"}, ensure_ascii=False)
         paths = {
+            "healthz": ["/healthz"],
             "index": ["/"],
             "page": [f"/v/{t}" for t in plan["page_tokens"]],
             "receipt": [f"/v/{t}" for t in receipt_tokens],

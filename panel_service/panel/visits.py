@@ -19,7 +19,7 @@ from .lifecycle import lock_appeal
 
 
 def _stamp_once(
-    *, session: Session, assignment: Assignment, column, kind: AuditKind, now: datetime
+    *, session: Session, assignment: Assignment | SeatView, column, kind: AuditKind, now: datetime
 ) -> bool:
     """Set a once-only time on the seat and audit it; False if it was already set."""
     lock_appeal(session, assignment.appeal_id)  # the lifecycle's order: appeal, seat, audit
@@ -31,7 +31,6 @@ def _stamp_once(
     )
     if result.rowcount != 1:
         return False
-    session.refresh(assignment)
     audit.record(
         session=session,
         kind=kind,
@@ -43,7 +42,7 @@ def _stamp_once(
     return True
 
 
-def mark_opened(*, session: Session, assignment: Assignment, now: datetime) -> bool:
+def mark_opened(*, session: Session, assignment: Assignment | SeatView, now: datetime) -> bool:
     """Record the first time the link was opened; True if this was the first time."""
     if assignment.first_opened_at is not None:
         return False  # the time is never cleared: spare every later visit a write
@@ -56,7 +55,7 @@ def mark_opened(*, session: Session, assignment: Assignment, now: datetime) -> b
     )
 
 
-def pledge_confirmed(*, session: Session, assignment: Assignment) -> bool:
+def pledge_confirmed(*, session: Session, assignment: Assignment | SeatView) -> bool:
     """Whether this panelist has confirmed the confidentiality pledge on any assignment."""
     if assignment.pledge_confirmed_at is not None:
         return True
@@ -71,7 +70,9 @@ def pledge_confirmed(*, session: Session, assignment: Assignment) -> bool:
     return found is not None
 
 
-def confirm_pledge(*, session: Session, assignment: Assignment, now: datetime) -> bool:
+def confirm_pledge(
+    *, session: Session, assignment: Assignment | SeatView, now: datetime
+) -> bool:
     """Record the pledge on this assignment; True if it was recorded now, not before."""
     if pledge_confirmed(session=session, assignment=assignment):
         return False
@@ -84,44 +85,97 @@ def confirm_pledge(*, session: Session, assignment: Assignment, now: datetime) -
     )
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class SeatView:
+    """A seat as its link page reads it: read-only (the lifecycle writes seats)."""
+
+    id: int
+    appeal_id: int
+    panelist_id: int
+    state: str
+    link_nonce: str
+    deadline: datetime
+    vote: str | None
+    opinion: str | None
+    voted_at: datetime | None
+    seal: str | None
+    first_opened_at: datetime | None
+    pledge_confirmed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AppealView:
+    """What a link page shows of the appeal."""
+
+    id: int
+    reference: str
+    status: str
+    citizen_request: str
+    department_reply: str
+    appeal_reason: str
+    policy_basis: str
+    repeat_calls: int
+
+
+@dataclass(frozen=True, slots=True)
+class FileView:
+    public_id: str
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
 class Visit:
     """What a link page shows: the seat, its appeal, the pledge, the appeal's attachments."""
 
-    assignment: Assignment
-    appeal: Appeal
+    assignment: SeatView
+    appeal: AppealView
     pledged: bool
-    files: list[Attachment]
+    files: list[FileView]
 
 
+def _columns(model, view) -> list:
+    return [getattr(model, name) for name in view.__dataclass_fields__]
+
+
+_SEAT = _columns(Assignment, SeatView)
+_APPEAL = _columns(Appeal, AppealView)
+_FILE = _columns(Attachment, FileView)
 _earlier = aliased(Assignment)
-# One statement for the whole page (it used to take four round trips): the seat joined to
-# its appeal and to the appeal's attachments, with the pledge as an EXISTS on the partial
-# index ix_assignment_pledged_panelist. Built once; SQLAlchemy caches its compiled form.
+# One statement for the whole page: the seat joined to its appeal and the appeal's
+# attachments, with the pledge as an EXISTS on the partial index
+# ix_assignment_pledged_panelist. Columns, not entities, through the session's connection:
+# the ORM's unit of work and identity map cost more than the query on this path (about
+# 150 us of a 1.8 ms page, BENCHMARKS.md), and nothing here is written back.
 _VISIT = (
     select(
-        Assignment,
-        Appeal,
+        *_SEAT,
+        *_APPEAL,
         sa.exists()
         .where(
             _earlier.panelist_id == Assignment.panelist_id,
             col(_earlier.pledge_confirmed_at).is_not(None),
         )
         .label("pledged"),
-        Attachment,
+        *_FILE,
     )
     .join(Appeal, col(Appeal.id) == col(Assignment.appeal_id))
     .outerjoin(Attachment, col(Attachment.appeal_id) == col(Appeal.id))
     .where(col(Assignment.id) == sa.bindparam("assignment_id"))
     .order_by(col(Attachment.id))
 )
+_APPEAL_AT, _PLEDGED_AT = len(_SEAT), len(_SEAT) + len(_APPEAL)
 
 
 def visit(*, session: Session, assignment_id: int) -> Visit | None:
     """The seat with everything its link page shows, in one round trip; None if unknown."""
-    rows = session.execute(_VISIT, {"assignment_id": assignment_id}).all()
+    rows = session.connection().execute(_VISIT, {"assignment_id": assignment_id}).all()
     if not rows:
         return None
-    assignment, appeal, pledged, _file = rows[0]
-    files = [row[3] for row in rows if row[3] is not None]
-    return Visit(assignment, appeal, bool(pledged), files)
+    first = rows[0]
+    files = [FileView(*row[_PLEDGED_AT + 1 :]) for row in rows if row[-1] is not None]
+    return Visit(
+        SeatView(*first[:_APPEAL_AT]),
+        AppealView(*first[_APPEAL_AT:_PLEDGED_AT]),
+        bool(first[_PLEDGED_AT]),
+        files,
+    )

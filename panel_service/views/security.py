@@ -32,18 +32,35 @@ HSTS = "max-age=31536000; includeSubDomains"
 API_LIMIT = "300 per minute"
 
 
-def _headers(response, *, production: bool):
-    headers = response.headers
-    api = request.path.startswith("/api/")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Content-Security-Policy", API_CSP if api else PAGE_CSP)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+def default_headers(*, api: bool, production: bool) -> tuple[tuple[str, str], ...]:
+    """The headers an answer gets unless its view or blueprint set them already."""
+    headers = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Content-Security-Policy", API_CSP if api else PAGE_CSP),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
     if production:
         # Browsers ignore it over plain HTTP, so it is only sent where TLS is the rule.
-        headers.setdefault("Strict-Transport-Security", HSTS)
+        headers.append(("Strict-Transport-Security", HSTS))
+    return tuple(headers)
+
+
+def set_headers(response, *, defaults=(), replacing=()):
+    """Add each of ``defaults`` the response lacks, and ``replacing`` whatever it has.
+
+    One pass over the response's headers: Werkzeug's ``setdefault`` and ``in`` raise and
+    catch a KeyError for every header that is missing, which most are.
+    """
+    present = {name.lower() for name in response.headers.keys()}
+    for name, _value in replacing:
+        if name.lower() in present:
+            del response.headers[name]
+    response.headers.extend(
+        [*replacing, *[(k, v) for k, v in defaults if k.lower() not in present]]
+    )
     return response
 
 
@@ -154,7 +171,13 @@ def init_app(app) -> None:
     config = app.config["PANEL_CONFIG"]
     production = config.is_production
     bodies.init_app(app)
-    app.after_request(lambda response: _headers(response, production=production))
+    pages = default_headers(api=False, production=production)
+    api = default_headers(api=True, production=production)
+    app.after_request(
+        lambda response: set_headers(
+            response, defaults=api if request.path.startswith("/api/") else pages
+        )
+    )
     # Right after the request id is assigned, before CSRF or any view reads the form.
     funcs = app.before_request_funcs.setdefault(None, [])
     funcs.insert(1 if funcs else 0, refuse_bad_input)

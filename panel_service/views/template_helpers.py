@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from jinja2 import FileSystemBytecodeCache, pass_context
+from jinja2 import FileSystemBytecodeCache
 
 from ..enums import Role
-from . import dates, labels
+from . import compiled_i18n, dates, labels
 from .admin.forms import CATEGORY_LABELS
 from .wording import chain_problem, reason
 
@@ -50,29 +49,11 @@ def category_label(category) -> str:
     return str(CATEGORY_LABELS.get(str(category), category))
 
 
-def _translations(context):
-    # A page may pass its request's catalog once (the panelist pages do, render.page):
-    # Flask-Babel's get_translations() walks the request context on every {{ _() }}.
-    found = context.get("translations")
-    return found if found is not None else get_translations()
-
-
-@pass_context
-def _gettext(context, string: str) -> str:
-    return _translations(context).ugettext(string)
-
-
-@pass_context
-def _ngettext(context, singular: str, plural: str, n: int) -> str:
-    return _translations(context).ungettext(singular, plural, n)
-
-
 def init_app(app) -> None:
-    # Flask-Babel's {{ _() }}, reading the catalog from the page when the page passed it.
-    app.jinja_env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)
     # Compiled templates are kept on disk (a private directory under the system's temp
     # directory), so a gunicorn worker that max_requests replaced does not compile them again.
     app.jinja_env.bytecode_cache = FileSystemBytecodeCache()
+    compiled_i18n.init_app(app)  # the hot pages' templates, translated once per locale
     app.add_template_global(dates.when, "when")
     app.add_template_global(dates.day, "day")
     app.add_template_global(dates.age, "age")

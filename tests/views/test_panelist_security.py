@@ -62,6 +62,26 @@ def test_forged_tokens_from_an_address_do_not_block_its_valid_links(redis_app, s
         assert client.get(f"/v/{make_link(seat)}", environ_base=office).status_code == 200
 
 
+def test_an_address_may_use_the_link_pages_120_times_a_minute(app, session, appeal, make_link):
+    """The use limit counts every link page of an address together, and says when to retry."""
+    client = app.test_client()
+    office = {"REMOTE_ADDR": "198.51.100.8"}
+    token = make_link(seats(session, appeal)[0])
+    page = client.get(f"/v/{token}", environ_base=office)
+    statuses = [client.get(f"/v/{token}", environ_base=office).status_code for _ in range(100)]
+    statuses += [
+        client.post(f"/v/{token}/pledge", data={"csrf_token": csrf_from(page)},
+                    environ_base=office).status_code
+        for _ in range(19)
+    ]  # fmt: skip
+    assert set(statuses[:100]) == {200} and set(statuses[100:]) <= {200, 303}
+    refused = client.get(f"/v/{token}/recuse", environ_base=office)
+    assert refused.status_code == 429 and "尝试次数过多" in text(refused)
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    elsewhere = {"REMOTE_ADDR": "198.51.100.9"}
+    assert client.get(f"/v/{token}", environ_base=elsewhere).status_code == 200
+
+
 def test_successful_use_is_not_counted_as_failure(client, token):
     assert {client.get(f"/v/{token}").status_code for _ in range(15)} == {200}
 

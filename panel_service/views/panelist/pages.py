@@ -6,6 +6,7 @@ previewers and scanners open links before people do. Only a POST records a step.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -20,7 +21,6 @@ from ...access import links
 from ...db import begin_reads, get_session
 from ...enums import AppealStatus, Refusal
 from ...extensions import limiter
-from ...models import Appeal, Assignment
 from ...panel import lifecycle, visits
 from ...panel.seating import refusal
 from ...refusals import Refused
@@ -33,30 +33,39 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("pages", __name__)
 
-# Forged or unknown tokens count against the client's address, and once it has made too
-# many, its next forged one is a 429; a valid token is never refused for them, so a
-# scanner (or a prankster) on an office's address does not block that office's panelists.
-# (Guessing stays hopeless: a token carries an HMAC, and USE_LIMIT bounds every try.)
+# Every request to a link page counts against its address (USE_LIMIT, all link pages
+# together); forged or unknown tokens count apart, and once an address has made too many,
+# its next forged one is a 429. A valid token is never refused for them, so a scanner (or
+# a prankster) on an office's address does not block that office's panelists. (Guessing
+# stays hopeless: a token carries an HMAC, and USE_LIMIT bounds every try.)
+# Both are counted with Flask-Limiter's own strategy and storage, but called directly: one
+# Redis round trip, without the decorator's per-request resolution of which limits apply
+# (about a tenth of the page's time, BENCHMARKS.md).
+USE_LIMIT = "120 per minute"
+USE_LIMITS = parse_many(USE_LIMIT)
 FAILED_LOOKUP_LIMIT = "10 per minute;30 per hour"
 FAILED_LOOKUPS = parse_many(FAILED_LOOKUP_LIMIT)
-USE_LIMIT = "120 per minute"
 
 
-def _limited(view):
-    return limiter.limit(USE_LIMIT)(view)
-
-
-def _count_failed_lookup() -> None:
-    """Count a forged token against the address; 429 (with Retry-After) past the limit."""
+def _count(items, scope: str) -> None:
+    """Count this request against the client's address; 429 (with Retry-After) past a limit."""
     if not limiter.enabled:
         return
     address = get_remote_address() or "-"
-    over = [item for item in FAILED_LOOKUPS
-            if not limiter.limiter.hit(item, "link-failures", address)]  # fmt: skip
+    over = [item for item in items if not limiter.limiter.hit(item, scope, address)]
     if over:
-        reset = max(limiter.limiter.get_window_stats(item, "link-failures", address).reset_time
+        reset = max(limiter.limiter.get_window_stats(item, scope, address).reset_time
                     for item in over)  # fmt: skip
         raise TooManyRequests(retry_after=max(1, math.ceil(reset - time.time())))
+
+
+def _limited(view):
+    @functools.wraps(view)
+    def counted(*args, **kwargs):
+        _count(USE_LIMITS, "link-use")
+        return view(*args, **kwargs)
+
+    return counted
 
 
 def _keys() -> list[str]:
@@ -68,7 +77,7 @@ def _load(token: str) -> visits.Visit:
     try:
         claims = links.read_token(token, secret_keys=_keys())
     except links.LinkInvalid:
-        _count_failed_lookup()
+        _count(FAILED_LOOKUPS, "link-failures")
         abort(dead_link())
     found = visits.visit(session=get_session(), assignment_id=claims.assignment_id)
     if found is None:
@@ -80,7 +89,9 @@ def _load(token: str) -> visits.Visit:
     return found
 
 
-def _state_page(assignment: Assignment, appeal: Appeal, *, notice: str | None = None):
+def _state_page(
+    assignment: visits.SeatView, appeal: visits.AppealView, *, notice: str | None = None
+):
     """The page for a link that can no longer vote, or None while the vote is open."""
     code = refusal(appeal, assignment, timeutil.now())
     if code is None:
@@ -92,6 +103,14 @@ def _state_page(assignment: Assignment, appeal: Appeal, *, notice: str | None = 
     if code == Refusal.DECIDED:
         return message("decided", 200, appeal=appeal)
     return message("closed", 200, appeal=appeal)
+
+
+def _where_things_stand(found: visits.Visit, *, notice: str | None = None):
+    """After a refused step: the seat read again, and the page for the state it is in."""
+    again = visits.visit(session=get_session(), assignment_id=found.assignment.id)
+    return _state_page(again.assignment, again.appeal, notice=notice) or message(
+        "closed", 200, appeal=again.appeal
+    )
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
@@ -138,12 +157,8 @@ def link(token: str):
                 form.vote.errors = [say(refused.code)]
             else:
                 # A second tap, another tab or a replay: show where things stand.
-                session.refresh(assignment)
-                session.refresh(appeal)
                 notice = "already_voted" if refused.code == Refusal.ALREADY_VOTED else None
-                return _state_page(assignment, appeal, notice=notice) or message(
-                    "closed", 200, appeal=appeal
-                )
+                return _where_things_stand(found, notice=notice)
         else:
             session.commit()
             log.info("vote recorded", extra={"assignment": assignment.id})
@@ -166,7 +181,8 @@ def _vote_page(found: visits.Visit, token: str, form: VoteForm | None, status: i
     }
     return page(
         "vote.html", status, appeal=found.appeal, assignment=found.assignment, token=token,
-        files=found.files, form_token=links.form_token(token, secret_keys=_keys()), **filled,
+        files=found.files, form_token=links.form_token(token, secret_keys=_keys()),
+        action=url_for(".link", token=token, **lang_args()), **filled,
     )  # fmt: skip
 
 
@@ -216,9 +232,7 @@ def recuse(token: str):
         if refused.code == Refusal.TOO_LONG:
             form.note.errors = [say(refused.code, "note", **refused.params)]
             return page("recuse.html", 422, appeal=appeal, token=token, form=form)
-        session.refresh(assignment)
-        session.refresh(appeal)
-        return _state_page(assignment, appeal) or message("closed", 200, appeal=appeal)
+        return _where_things_stand(found)
     session.commit()
     log.info("panelist recused", extra={"assignment": assignment.id})
     # The link is revoked now, so the confirmation is shown here rather than after a redirect.

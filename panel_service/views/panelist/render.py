@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import make_response, render_template, request
-from flask_babel import get_locale, get_translations
+import functools
+
+from flask import current_app, make_response, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ...appeals.masking import mask
@@ -11,7 +13,8 @@ from ...db import get_session
 from ...panel.lifecycle import OPINION_MAX, OPINION_MIN
 from ...record import seals
 from ...record.public import code
-from .. import dates
+from .. import compiled_i18n, dates
+from ..security import set_headers
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -19,13 +22,18 @@ CSP = (
 )
 
 
+# The link pages' headers: nothing cached, nothing framed, nothing loaded from away.
+HEADERS = (
+    ("Referrer-Policy", "same-origin"),
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+)
+
+
 def security_headers(response):
-    """The link pages' headers: nothing cached, nothing framed, nothing loaded from away."""
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
+    """Give a link page its headers (these replace any the view set; the CSP is a default)."""
+    set_headers(response, replacing=HEADERS, defaults=(("Content-Security-Policy", CSP),))
     response.vary.add("Accept-Language")
     return response
 
@@ -45,6 +53,12 @@ def lang_args() -> dict:
     return {"lang": lang} if lang else {}
 
 
+@functools.lru_cache(maxsize=8)
+def _stylesheet(script_root: str) -> str:
+    # The same for every page under one mount point: built once, not per page view.
+    return url_for("static", filename="panelist.css")
+
+
 def helpers() -> dict:
     return {
         "mask": mask,
@@ -55,16 +69,16 @@ def helpers() -> dict:
         "lang_args": lang_args(),
         "locale": str(get_locale() or "zh"),
         "opinion_limits": (OPINION_MIN, OPINION_MAX),
-        "translations": get_translations(),  # once per page, not per {{ _() }}
+        "stylesheet": _stylesheet(request.script_root),
     }
 
 
 def page(template: str, status: int = 200, **context):
     """Render a panelist page (the helpers are passed, so every child blueprint can)."""
     end_reads()
-    return make_response(
-        render_template(f"panelist/{template}", **{**helpers(), **context}), status
-    )
+    shared = helpers()
+    compiled = compiled_i18n.template(current_app, shared["locale"], f"panelist/{template}")
+    return make_response(render_template(compiled, **{**shared, **context}), status)
 
 
 def end_reads() -> None:
