@@ -33,10 +33,12 @@ def make_engine(url: str, *, sqlite_immediate: bool = True) -> sa.Engine:
         def _sqlite_begin(conn):
             # SQLite has no row locks: take the write lock up front so that
             # read-then-write operations (votes, decisions, the audit chain) serialize.
-            # A transaction begun by begin_reads only reads: it takes no lock (under WAL
-            # readers and the writer never wait for each other).
-            deferred = not sqlite_immediate or conn.get_execution_options().get(_READS)
-            conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+            # What begin_reads begins only reads: no BEGIN at all, each statement is its own
+            # snapshot and takes no lock (under WAL readers and the writer never wait for
+            # each other), as PostgreSQL's autocommit reads do.
+            if conn.get_execution_options().get(_READS):
+                return
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
 
         return engine
     # Pre-ping replaces connections a database restart killed; the connect timeout makes
@@ -57,11 +59,12 @@ _READS = "panel_reads_only"
 def begin_reads(session: Session) -> None:
     """Begin the session's transaction as one that only reads (a no-op if one is open).
 
-    On SQLite it is a deferred BEGIN, which waits for no writer and makes none wait: a page
-    view of every worker used to queue for the single write lock, and pysqlite's busy wait
-    sleeps in steps of up to 100 ms. On PostgreSQL the connection is in autocommit: no BEGIN
-    and no COMMIT round trips (each statement sees one snapshot; a page asks one). Whoever
-    needs to write afterwards commits first: the next transaction is an ordinary one.
+    On SQLite no BEGIN is sent: each statement reads its own snapshot, waits for no writer
+    and makes none wait (a page view of every worker used to queue for the single write
+    lock, and pysqlite's busy wait sleeps in steps of up to 100 ms). On PostgreSQL the
+    connection is in autocommit: no BEGIN and no COMMIT round trips. Either way each
+    statement sees one snapshot, and a page asks one. Whoever needs to write afterwards
+    commits first: the next transaction is an ordinary one.
     """
     if session.in_transaction():
         return
@@ -69,6 +72,12 @@ def begin_reads(session: Session) -> None:
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     else:
         session.connection(execution_options={_READS: True})
+
+
+def is_reading(session: Session) -> bool:
+    """Whether the session's transaction is one begin_reads began (it holds nothing)."""
+    options = session.connection().get_execution_options()
+    return bool(options.get(_READS) or options.get("isolation_level") == "AUTOCOMMIT")
 
 
 def is_postgres(session: Session) -> bool:

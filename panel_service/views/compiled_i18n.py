@@ -20,6 +20,14 @@ import hashlib
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
+from flask import (
+    before_render_template,
+    current_app,
+    render_template,
+    request,
+    template_rendered,
+)
+from flask_babel import get_locale
 from jinja2 import Environment, FileSystemBytecodeCache, pass_eval_context
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
@@ -126,15 +134,41 @@ def init_app(app) -> None:
     }
 
 
+def render(name: str, *, locale: str | None = None, **context) -> str:
+    """Render the template ``name`` as compiled for the request's locale (Flask's
+    render_template: context processors and signals as usual)."""
+    compiled = template(current_app, locale or str(get_locale() or LOCALES[0]), name)
+    return render_template(compiled, **context)
+
+
+def render_lean(name: str, context: dict, *, locale: str) -> str:
+    """Like ``render``, but with no context processors: the template gets ``request`` and
+    what is in ``context``. For pages that use nothing the processors add (Flask-Login's loads the
+    user on every render, Flask's adds the session). Flask's signals are sent as usual."""
+    app = current_app._get_current_object()
+    compiled = template(app, locale, name)
+    context["request"] = request._get_current_object()
+    before_render_template.send(app, _async_wrapper=app.ensure_sync, template=compiled,
+                                context=context)  # fmt: skip
+    rendered = compiled.render(context)
+    template_rendered.send(app, _async_wrapper=app.ensure_sync, template=compiled,
+                           context=context)  # fmt: skip
+    return rendered
+
+
 def template(app, locale: str, name: str):
     """The template ``name`` as compiled for ``locale`` (the default locale's if unknown)."""
     envs = app.extensions["compiled_i18n"]
     return (envs.get(locale) or envs[LOCALES[0]]).get_template(name)
 
 
+# The templates served from these environments: the landing page and the link pages.
+HOT = ("index.html", "base.html", "panelist/")
+
+
 def warm(app) -> None:
-    """Compile every panelist template for every locale now (gunicorn's master, before it
-    forks its workers)."""
+    """Compile every hot template for every locale now (gunicorn's master, before it forks
+    its workers)."""
     for env in app.extensions["compiled_i18n"].values():
-        for name in env.list_templates(filter_func=lambda name: name.startswith("panelist/")):
+        for name in env.list_templates(filter_func=lambda name: name.startswith(HOT)):
             env.get_template(name)

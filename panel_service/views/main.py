@@ -1,6 +1,8 @@
-"""The landing page."""
+"""The landing page and the health checks."""
 
-from flask import Blueprint, current_app, jsonify, render_template
+import time
+
+from flask import Blueprint, current_app, jsonify
 
 from .. import timeutil
 from ..appeals.listing import count_with_status
@@ -9,18 +11,34 @@ from ..enums import AppealStatus
 from ..membership.panelists import count_active
 from ..readiness import readiness, warnings
 from ..rules import QuietHours
+from . import compiled_i18n
 
 bp = Blueprint("main", __name__)
+
+# How old the landing page's two counts may be. It is the page anyone (and any monitor)
+# opens first; counting appeals and panelists on each view would cost more than the page.
+COUNTS_MAX_AGE = 5.0
+
+
+def _counts() -> dict[str, int]:
+    """The open appeals and active panelists, counted at most every COUNTS_MAX_AGE seconds."""
+    cached = current_app.extensions.get("landing_counts")
+    if cached is not None and time.monotonic() < cached[0]:
+        return cached[1]
+    session = get_session()
+    begin_reads(session)
+    counts = {
+        "open_appeals": count_with_status(session=session, status=AppealStatus.OPEN),
+        "active_panelists": count_active(session=session),
+    }
+    current_app.extensions["landing_counts"] = (time.monotonic() + COUNTS_MAX_AGE, counts)
+    return counts
 
 
 @bp.get("/")
 def index():
     """Show what the service is and how busy the panel is."""
-    session = get_session()
-    begin_reads(session)
-    open_appeals = count_with_status(session=session, status=AppealStatus.OPEN)
-    active = count_active(session=session)
-    return render_template("index.html", open_appeals=open_appeals, active_panelists=active)
+    return compiled_i18n.render("index.html", **_counts())
 
 
 @bp.get("/healthz")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 
-from flask import current_app, make_response, render_template, request, url_for
+from flask import make_response, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ...appeals.masking import mask
-from ...db import get_session
+from ...db import get_session, is_reading
 from ...panel.lifecycle import OPINION_MAX, OPINION_MIN
 from ...record import seals
 from ...record.public import code
@@ -77,15 +77,23 @@ def page(template: str, status: int = 200, **context):
     """Render a panelist page (the helpers are passed, so every child blueprint can)."""
     end_reads()
     shared = helpers()
-    compiled = compiled_i18n.template(current_app, shared["locale"], f"panelist/{template}")
-    return make_response(render_template(compiled, **{**shared, **context}), status)
+    # The link pages use nothing the app's context processors add: rendered without them.
+    rendered = compiled_i18n.render_lean(
+        f"panelist/{template}", {**shared, **context}, locale=shared["locale"]
+    )
+    return make_response(rendered, status)
 
 
 def end_reads() -> None:
-    """End a read-only transaction before rendering: on SQLite it holds the write lock
-    (BEGIN IMMEDIATE), on PostgreSQL a pooled connection, and rendering needs neither."""
+    """End a transaction that has only read before rendering: on SQLite it holds the write
+    lock (a POST's BEGIN IMMEDIATE), on PostgreSQL a pooled connection, and rendering needs
+    neither. A page view's reads (db.begin_reads) hold no transaction: nothing to end."""
     session = get_session()
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+    if (
+        session.in_transaction()
+        and not is_reading(session)
+        and not (session.new or session.dirty or session.deleted)
+    ):
         session.commit()  # expire_on_commit=False: the loaded rows stay readable
 
 
