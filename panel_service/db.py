@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+# A pooled connection idle this long is pinged before use (see _ping_after_idle).
+PING_AFTER_IDLE = 1.0
 
-def make_engine(url: str, *, sqlite_immediate: bool = True) -> sa.Engine:
+
+def make_engine(
+    url: str, *, sqlite_immediate: bool = True, ping_after_idle: float = PING_AFTER_IDLE
+) -> sa.Engine:
     """Create an engine with the per-dialect settings the domain relies on.
 
     ``sqlite_immediate=False`` gives plain deferred transactions, whose reads never block a
@@ -41,16 +47,48 @@ def make_engine(url: str, *, sqlite_immediate: bool = True) -> sa.Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
 
         return engine
-    # Pre-ping replaces connections a database restart killed; the connect timeout makes
-    # requests fail fast (503) instead of hanging while the server is unreachable.
-    return sa.create_engine(
+    # The connect timeout makes requests fail fast (503) instead of hanging while the
+    # server is unreachable.
+    engine = sa.create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
         pool_timeout=10,
         connect_args={"connect_timeout": 5} if url.startswith("postgresql") else {},
     )
+    _ping_after_idle(engine, seconds=ping_after_idle)
+    return engine
+
+
+def _ping_after_idle(engine: sa.Engine, *, seconds: float) -> None:
+    """Ping a pooled connection before use if it sat idle ``seconds`` or more.
+
+    What SQLAlchemy's pool_pre_ping does (a connection a database restart killed is
+    replaced, and the pool with it, before any request sees it), but not for a connection
+    that served a request a moment ago: under load that is every checkout, and the ping was
+    a round trip on every page view (about a tenth of a link page's time on PostgreSQL,
+    BENCHMARKS.md). A restart inside the last ``seconds`` of a busy connection shows as one
+    failed request (503); the disconnect then invalidates the pool as the ping would have.
+    """
+    dialect = engine.dialect
+
+    @sa.event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record):
+        record.info["idle_from"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        idle_from = record.info.get("idle_from")
+        if idle_from is None or time.monotonic() - idle_from < seconds:
+            return  # just connected, or in use a moment ago
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if not dialect.is_disconnect(exc, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise sa.exc.InvalidatePoolError()  # as a failed pre-ping: reconnect, all of them
 
 
 _READS = "panel_reads_only"

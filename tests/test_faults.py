@@ -132,7 +132,7 @@ def test_a_postgres_restart_fails_requests_cleanly_and_the_service_recovers_alon
 
         private_cluster.start()
         # Up again: no restart of gunicorn or the worker; stale pooled connections are
-        # replaced (pool pre-ping), so the first requests already succeed.
+        # replaced (pinged after idling, db._ping_after_idle), so the first requests succeed.
         procs.wait_until(lambda: procs.http("GET", base + "/readyz")[0] == 200, timeout=30,
                          what="/readyz after the restart")
         votes = [procs.Browser(base).vote(t) for t in first_tokens[2:3] + second_tokens[:3]]

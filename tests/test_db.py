@@ -1,0 +1,81 @@
+"""The engine: reads that hold no lock, and pooled connections checked after they sat idle."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from panel_service.db import begin_reads, is_reading, make_engine
+
+
+def _postgres_only(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the pool's connections to a server are PostgreSQL's")
+
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+
+
+def _terminate(engine, pid: int) -> None:
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        conn.commit()
+
+
+@pytest.mark.postgres
+def test_a_connection_killed_while_idle_in_the_pool_is_replaced_before_use(
+    engine, database_url
+):
+    _postgres_only(engine)
+    pooled = make_engine(database_url, ping_after_idle=0.05)
+    try:
+        killed = _backend_pid(pooled)
+        _terminate(engine, killed)
+        time.sleep(0.1)  # idle long enough to be pinged
+        assert _backend_pid(pooled) != killed  # no error: the dead connection was replaced
+    finally:
+        pooled.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_in_use_a_moment_ago_is_not_pinged(engine, database_url):
+    """The ping is what this saves: a killed connection that was busy a moment ago is found
+    dead by the request itself (then the pool is replaced, as after a failed ping)."""
+    _postgres_only(engine)
+    pooled = make_engine(database_url, ping_after_idle=60)
+    try:
+        killed = _backend_pid(pooled)
+        _terminate(engine, killed)
+        with pytest.raises(sa.exc.OperationalError), pooled.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        assert _backend_pid(pooled) != killed  # the next request has a live connection
+    finally:
+        pooled.dispose()
+
+
+def test_reads_begun_by_begin_reads_send_no_begin_and_hold_nothing(engine):
+    sent: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with Session(engine) as session:
+            begin_reads(session)
+            assert is_reading(session)
+            session.connection().exec_driver_sql("SELECT 1")
+            session.commit()
+            session.connection().exec_driver_sql("SELECT 2")  # an ordinary transaction now
+            assert not is_reading(session)
+            session.rollback()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert sent[0] == "SELECT 1"
+    if engine.dialect.name == "sqlite":
+        assert sent[1:] == ["BEGIN IMMEDIATE", "SELECT 2"]
