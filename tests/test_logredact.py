@@ -71,3 +71,48 @@ def test_gunicorn_access_and_error_logs_cut_the_token(tmp_path):
     logger.close_on_exec()
     for handler in logger.access_log.handlers + logger.error_log.handlers:
         handler.close()
+
+
+@pytest.mark.parametrize(
+    "log_format",
+    [
+        None,  # the one gunicorn.conf.py sets
+        '%(h)s "%(r)s" %(s)s %(U)s?%(q)s "%({referer}i)s" %({path_info}e)s %({X-Request-ID}o)s '
+        "%(p)s %(D)s %(missing)s %({absent}i)s",
+    ],
+)
+def test_an_access_line_is_gunicorns_own_with_the_token_cut(tmp_path, log_format):
+    """The logger builds only the atoms its format names; the line is what gunicorn's own
+    logger writes, tokens redacted."""
+    from gunicorn.glogging import Logger
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    lines = {}
+    for name, cls in (("ours", conf["logger_class"]), ("gunicorn", Logger)):
+        cfg = GunicornConfig()
+        cfg.set("accesslog", str(tmp_path / f"{name}.log"))
+        cfg.set("access_log_format", log_format or conf["access_log_format"])
+        logger = cls(cfg)
+        logger.now = lambda: "[05/Dec/2026:14:00:00 +0000]"
+        environ = {
+            "REQUEST_METHOD": "GET", "RAW_URI": f"/v/{TOKEN}?lang=en", "PATH_INFO": f"/v/{TOKEN}",
+            "QUERY_STRING": "lang=en", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.1.2.3",
+            "HTTP_REFERER": f"https://panel.example.cn/v/{TOKEN}", "HTTP_USER_AGENT": 'UA "x"',
+            "HTTP_ACCEPT": "text/html", "wsgi.version": (1, 0),
+        }  # fmt: skip
+        response = SimpleNamespace(
+            status="200 OK", sent=99, headers=[("X-Request-ID", "r1"), ("Vary", "Cookie")]
+        )
+        request = SimpleNamespace(
+            headers=[("REFERER", environ["HTTP_REFERER"]), ("ACCEPT", "text/html")]
+        )
+        logger.access(response, request, environ, timedelta(microseconds=12345))
+        for handler in logger.access_log.handlers:
+            handler.flush()
+            handler.close()
+        lines[name] = (tmp_path / f"{name}.log").read_text()
+    assert TOKEN in lines["gunicorn"] and TOKEN not in lines["ours"]
+    assert lines["ours"] == redact(lines["gunicorn"])
+    assert "r1" in lines["ours"]
+    if log_format is None:
+        assert 'UA \\"x\\"' in lines["ours"]
