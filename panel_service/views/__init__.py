@@ -11,6 +11,8 @@ and the helpers beside them (``common``,
 
 from __future__ import annotations
 
+from flask import request
+
 from ..enums import Role
 from ..extensions import csrf, limiter
 from . import (
@@ -61,16 +63,23 @@ def register(app) -> None:
 
 
 def _check_blueprint_limits_for_the_api_only(app) -> None:
-    """Run Flask-Limiter's before-request check for the API blueprint alone.
+    """Run Flask-Limiter's before-request check for API requests alone.
 
     Flask-Limiter works out before every request which limits apply to it. Only the API's
     blueprint-wide limit needs that hook: every other limit here decorates its view and is
     checked by its decorator, or is hit directly (the link pages). The hook cost about 60 us
-    a request (a twentieth of a link page, BENCHMARKS.md); it stays first among the API's
-    hooks, so a request with a bogus key is still counted before it is refused.
+    a request (a twentieth of a link page, BENCHMARKS.md). It keeps its place among the
+    app's hooks, so a request with a bogus API key is still counted before its guard
+    refuses it.
     """
     check = limiter._check_request_limit  # what Flask-Limiter's init_app installed
     hooks = app.before_request_funcs.get(None, [])
-    if check in hooks:  # not when limits are off
-        hooks.remove(check)
-        app.before_request_funcs.setdefault("api", []).insert(0, check)
+    if check not in hooks:  # limits are off
+        return
+
+    def check_api_limits():
+        if (request.blueprint or "").partition(".")[0] == "api":
+            return check()
+        return None
+
+    hooks[hooks.index(check)] = check_api_limits
