@@ -102,35 +102,38 @@ def _rewritten(tokens: list[Token], catalog) -> list[Token]:
     ]
 
 
-def _catalog(locale: str):
-    found = Translations.load(str(TRANSLATIONS), [locale])
+def _catalog(directory: Path, locale: str):
+    found = Translations.load(str(directory), [locale])
     return found if isinstance(found, Translations) else NullTranslations()
 
 
-def _catalog_digest(locale: str) -> str:
-    mo = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo"
+def _catalog_digest(directory: Path, locale: str) -> str:
+    mo = directory / locale / "LC_MESSAGES" / "messages.mo"
     content = mo.read_bytes() if mo.exists() else b""
     return hashlib.sha256(content + _REWRITER.encode()).hexdigest()[:16]
 
 
-def localized_environment(base: Environment, locale: str) -> Environment:
-    """An overlay of ``base`` whose templates are translated into ``locale`` when compiled."""
+def localized_environment(base: Environment, directory: Path, locale: str) -> Environment:
+    """An overlay of ``base`` whose templates are translated into ``locale`` (from the
+    catalogs in ``directory``) when compiled."""
     env = base.overlay(
         extensions=[CompiledGettext],
         cache_size=base.cache.capacity if base.cache is not None else 400,
         bytecode_cache=FileSystemBytecodeCache(
-            pattern=f"__panel_{locale}_{_catalog_digest(locale)}_%s.cache"
+            pattern=f"__panel_{locale}_{_catalog_digest(directory, locale)}_%s.cache"
         ),
     )
-    env.panel_catalog = _catalog(locale)
+    env.panel_catalog = _catalog(directory, locale)
     return env
 
 
 def init_app(app) -> None:
-    """Build one translated environment per locale (``app.extensions["compiled_i18n"]``)."""
+    """Build one translated environment per locale (``app.extensions["compiled_i18n"]``),
+    from the catalogs Flask-Babel reads."""
+    directory = Path(app.config.get("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS))
     app.jinja_env.globals[FORMAT] = fill
     app.extensions["compiled_i18n"] = {
-        locale: localized_environment(app.jinja_env, locale) for locale in LOCALES
+        locale: localized_environment(app.jinja_env, directory, locale) for locale in LOCALES
     }
 
 

@@ -97,14 +97,19 @@ def test_a_form_token_keeps_working_after_the_secret_key_is_rotated(
     from panel_service import create_app
 
     token = tokens[0]
-    form_page = pledge(create_app(config).test_client(), token)
-    old = config.SECRET_KEY
+    before = create_app(config)
     rotated = create_app(
-        replace(config, SECRET_KEY="a-new-secret-key-" + "x" * 32, SECRET_KEY_FALLBACKS=[old])
-    )
-    response = rotated.test_client().post(
-        f"/v/{token}",
-        data={"csrf_token": csrf_from(form_page), "vote": "agree", "opinion": OPINION},
-    )
+        replace(config, SECRET_KEY="a-new-secret-key-" + "x" * 32,
+                SECRET_KEY_FALLBACKS=[config.SECRET_KEY])
+    )  # fmt: skip
+    try:
+        form_page = pledge(before.test_client(), token)
+        response = rotated.test_client().post(
+            f"/v/{token}",
+            data={"csrf_token": csrf_from(form_page), "vote": "agree", "opinion": OPINION},
+        )
+    finally:
+        for app in (before, rotated):
+            app.extensions["panel_engine"].dispose()
     assert response.status_code == 303
     assert fresh(session, type(panel[0]), panel[0].id).state == AssignmentState.VOTED
