@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+
+from babel import Locale
 from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from . import catalogs
 from .catalogs import DEFAULT_LOCALE, LOCALES
@@ -20,14 +25,25 @@ limiter = Limiter(get_remote_address)
 login_manager = LoginManager()  # staff, departments, admins; see views/auth.py
 
 
-def select_locale() -> str:
+# Parsed once: Flask-Babel takes a Locale as it is, and parses a string on every request.
+_LOCALES = {name: Locale.parse(name) for name in LOCALES}
+
+
+def select_locale() -> Locale:
     """``?lang=`` first, then the best Accept-Language match, else Simplified Chinese."""
     if not has_request_context():
-        return DEFAULT_LOCALE
+        return _LOCALES[DEFAULT_LOCALE]
     asked = request.args.get("lang")
     if asked in LOCALES:
-        return asked
-    return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+        return _LOCALES[asked]
+    return _LOCALES[_best_match(request.headers.get("Accept-Language", ""))]
+
+
+@functools.lru_cache(maxsize=512)
+def _best_match(accept_language: str) -> str:
+    # Browsers send few distinct headers: each is parsed once per process, not per request.
+    offered = parse_accept_header(accept_language, LanguageAccept)
+    return offered.best_match(LOCALES) or DEFAULT_LOCALE
 
 
 def init_app(app) -> None:

@@ -24,6 +24,7 @@ full width) and drops the separators inside the number: ``139****1234``,
 
 from __future__ import annotations
 
+import functools
 import re
 
 _D = "[0-9\uff10-\uff19]"  # ASCII or full-width digit
@@ -67,4 +68,12 @@ def mask(text: str | None) -> str:
     """The text with every mobile and ID-card number masked (``139****5678``)."""
     if not text:
         return text or ""
+    return _masked(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _masked(text: str) -> str:
+    # An appeal's texts never change, and every view of every link page masks them again:
+    # the pattern scans each position of a long Chinese text (BENCHMARKS.md); a look-up
+    # costs a hash of the text.
     return _PATTERN.sub(_replace, text)
