@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -9,9 +10,11 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlmodel import select
 
+from . import timeutil
 from .cli import _session
+from .db import begin_snapshot
 from .models import Appeal
-from .panel.replay import replay_draw
+from .panel.replay import replay_draw, replay_period
 from .record.audit import verify_chain
 
 audit_group = AppGroup("audit", help="Check the audit trail.")
@@ -78,10 +81,26 @@ def keygen_command(path: Path) -> None:
     click.echo(f"public key {signer.public_raw.hex()} (id {signer.key_id})")
 
 
+def _day(_ctx, _param, value: str | None) -> date | None:
+    try:
+        return None if value is None else timeutil.parse_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @audit_group.command("replay")
-@click.argument("reference")
-def replay_command(reference: str) -> None:
-    """Re-run an appeal's draw and replacements from the audit trail."""
+@click.argument("reference", required=False)
+@click.option("--start", callback=_day, help="With --end: every draw of these days, YYYY-MM-DD.")
+@click.option("--end", callback=_day, help="The last day (inclusive), YYYY-MM-DD.")
+def replay_command(reference: str | None, start: date | None, end: date | None) -> None:
+    """Re-run an appeal's draw and replacements from the audit trail, or every draw of a
+    period (the draws the fairness report counts)."""
+    days = (start, end)
+    if days.count(None) == 1 or (reference is None) == (days == (None, None)):
+        raise click.UsageError("give an appeal's reference, or --start and --end")
+    if reference is None:
+        _replay_days(start, end)
+        return
     with _session() as session:
         appeal = session.exec(select(Appeal).where(Appeal.reference == reference)).first()
         if appeal is None:
@@ -94,3 +113,20 @@ def replay_command(reference: str) -> None:
             click.echo(line, err=True)
         raise click.ClickException(f"{reference}: the stored draw does NOT match the replay")
     click.echo(f"{reference}: the stored draw matches the replay")
+
+
+def _replay_days(first: date, last: date) -> None:
+    begin, end = timeutil.day_range(first, last)
+    replayed, failed = 0, 0
+    with _session() as session:
+        begin_snapshot(session)
+        for report in replay_period(session=session, start=begin, end=end):
+            replayed += 1
+            if not report.ok:
+                failed += 1
+                click.echo(f"{report.reference}: " + "; ".join(report.problems), err=True)
+            if replayed % 1000 == 0:
+                session.expunge_all()  # years of draws: keep memory flat
+    if failed:
+        raise click.ClickException(f"{failed} of {replayed} draws do NOT match the replay")
+    click.echo(f"all {replayed} draws from {first} to {last} match the replay")

@@ -71,6 +71,24 @@ def begin_reads(session: Session) -> None:
         session.connection(execution_options={_READS: True})
 
 
+def begin_snapshot(session: Session) -> None:
+    """Begin the session's transaction as one long read of a single snapshot that blocks no
+    writer (a no-op if one is open): ``panel audit verify`` reads for a minute.
+
+    On PostgreSQL REPEATABLE READ, READ ONLY, so that events appended meanwhile cannot look
+    like a chain longer than its recorded head; on SQLite the deferred BEGIN of
+    ``begin_reads`` (its WAL snapshot needs no lock; BEGIN IMMEDIATE held every vote back).
+    """
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+    else:
+        session.connection(execution_options={_READS: True})
+
+
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlmodel import func, select
 
@@ -149,3 +151,28 @@ def test_appeals_duplicates_lists_work_orders_with_several_live_appeals(
     assert result.exit_code == 1
     assert f"work order {appeal.work_order_no}: 2 live appeals" in result.output
     assert appeal.reference in result.output and "AP-2025-999999" in result.output
+
+
+def test_replay_of_a_period_re_runs_every_draw_and_names_a_bad_one(runner, session):
+    from panel_service import timeutil
+
+    run(runner, "seed-demo")
+    today = timeutil.local_today()
+    days = ["--start", str(today - timedelta(days=1)), "--end", str(today)]
+    result = run(runner, "audit", "replay", *days)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().startswith("all 2 draws from ")
+    appeal = session.exec(select(Appeal).order_by(Appeal.id)).first()
+    appeal.draw_seed = "0" * 64
+    session.add(appeal)
+    session.commit()
+    failed = run(runner, "audit", "replay", *days)
+    assert failed.exit_code == 1
+    assert f"{appeal.reference}: the appeal's stored seed differs" in failed.output
+    assert "1 of 2 draws do NOT match the replay" in failed.output
+
+
+def test_replay_takes_a_reference_or_a_period(runner):
+    assert run(runner, "audit", "replay").exit_code == 2
+    assert run(runner, "audit", "replay", "AP-1", "--start", "2025-01-01").exit_code == 2
+    assert run(runner, "audit", "replay", "--start", "2025-13-01", "--end", "x").exit_code == 2
