@@ -15,7 +15,6 @@ from .cli import _session
 from .db import begin_snapshot
 from .models import Appeal
 from .panel.replay import replay_draw, replay_period
-from .record.audit import verify_chain
 
 audit_group = AppGroup("audit", help="Check the audit trail.")
 
@@ -40,23 +39,24 @@ def verify_command(mirrored: tuple[Path, ...]) -> None:
         if config.AUDIT_SIGNING_KEY_FILE
         else None
     )
+    old = [json.loads(p.read_text(encoding="utf-8")) for p in mirrored]
     with _session() as session:
-        report = verify_chain(session=session)
-        if not report.ok:
-            from flask_babel import force_locale
+        begin_snapshot(session)
+        report, record, problems = verify.check_all(
+            session=session, public_raw=public_raw, mirrored=old
+        )
+    if not report.ok:
+        from flask_babel import force_locale
 
-            from .views.wording import chain_problem
+        from .views.wording import chain_problem
 
-            where = f"event {report.first_broken_id}" if report.first_broken_id else "its end"
-            with force_locale("en"):
-                problem = chain_problem(report.problem)
-            raise click.ClickException(
-                f"audit chain {report.chain} broken at {where}: {problem} "
-                f"({report.checked} events before it are intact)"
-            )
-        old = [json.loads(p.read_text(encoding="utf-8")) for p in mirrored]
-        record = verify.against_checkpoints(session=session, public_raw=public_raw, mirrored=old)
-        problems = record.problems + verify.cross_check(session=session)
+        where = f"event {report.first_broken_id}" if report.first_broken_id else "its end"
+        with force_locale("en"):
+            problem = chain_problem(report.problem)
+        raise click.ClickException(
+            f"audit chain {report.chain} broken at {where}: {problem} "
+            f"({report.checked} events before it are intact)"
+        )
     click.echo(f"audit trail intact: {report.checked} events in {report.chains} chains")
     signed = "signatures checked" if record.signatures_checked else "signatures NOT checked"
     click.echo(f"{record.checkpoints} checkpoints ({signed}), {len(old)} mirrored")

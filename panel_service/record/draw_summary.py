@@ -11,7 +11,7 @@ and picks per member in its period, two ``GROUP BY``s over indexes.
 The rows come from the event's own data through ``rows_for``, whoever writes them: the draw
 (``note_draw``, right after its event), revision 0014 and bench/pastdata.py (``backfill``).
 ``rows_for`` applies the report's one rule: a resubmission's continuation is no draw of its
-own.
+own. ``panel audit verify`` checks the rows against the events (record/verify.py).
 """
 
 from __future__ import annotations
@@ -19,14 +19,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from ..enums import AuditKind, SeedSource
 from ..models import AuditEvent, FairnessDraw, FairnessPick, FairnessPool
+from . import walk
 
 
 def _canonical(value) -> str:
@@ -157,3 +159,39 @@ def drawn_appeals(*, session: Session, start: datetime, end: datetime) -> list[i
         ).all()
     )
 
+
+class Kept(NamedTuple):
+    """A first draw's summary as its event says it must be (``record/verify.py``)."""
+
+    appeal_id: int
+    at: str  # as walk.instant_text writes it
+    pool: str
+    picks: frozenset[int]
+
+
+def differences(*, session: Session, kept: dict[int, Kept]) -> list[tuple[int, int]]:
+    """(appeal id, event id) of each first draw whose summary is missing or is not ``kept``
+    (its pool's row included: members, size and quota must give its digest), and of each
+    summary of no such draw; by event id."""
+    pools = {
+        digest
+        for digest, members, size, quota in walk.rows(
+            session, "SELECT digest, members, panel_size, government_quota FROM fairness_pool"
+        )
+        if pool_digest(json.loads(members), size, quota) == digest
+    }
+    picks: dict[int, set[int]] = defaultdict(set)
+    for event_id, panelist_id in walk.rows(
+        session, "SELECT event_id, panelist_id FROM fairness_pick"
+    ):
+        picks[event_id].add(panelist_id)
+    found, seen = [], set()
+    for event_id, appeal_id, at, pool in walk.rows(
+        session, "SELECT event_id, appeal_id, at, pool FROM fairness_draw"
+    ):
+        seen.add(event_id)
+        row = Kept(appeal_id, walk.instant_text(at), pool, frozenset(picks.get(event_id, ())))
+        if pool not in pools or kept.get(event_id) != row:
+            found.append((appeal_id, event_id))
+    found += [(k.appeal_id, event_id) for event_id, k in kept.items() if event_id not in seen]
+    return sorted(found, key=lambda item: item[1])
