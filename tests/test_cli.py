@@ -52,6 +52,22 @@ def test_audit_verify_names_the_broken_event(runner, session):
     assert "Traceback" not in result.output
 
 
+def test_audit_verify_names_a_table_that_disagrees_with_the_events(runner, session):
+    from panel_service.models import Assignment
+
+    run(runner, "seed-demo")
+    seat = session.exec(select(Assignment).order_by(Assignment.id.desc())).first()
+    sitting = select(Assignment.panelist_id).where(Assignment.appeal_id == seat.appeal_id)
+    stranger = session.exec(select(Panelist.id).where(Panelist.id.not_in(sitting))).first()
+    session.execute(sa.update(Assignment).where(Assignment.id == seat.id)
+                    .values(panelist_id=stranger))  # fmt: skip
+    session.commit()
+    result = run(runner, "audit", "verify")
+    assert result.exit_code == 1
+    assert "audit trail intact" in result.output  # the chains hold; a table does not
+    assert f"seat {seat.id} was seated by no event" in result.output
+
+
 def test_replay_of_an_unknown_reference_is_one_line(runner):
     result = run(runner, "audit", "replay", "AP-1999-000001")
     assert result.exit_code == 1
