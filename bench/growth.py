@@ -1,14 +1,24 @@
-"""What 1,000,000 past seats and their audit events cost: one client, before and after.
+"""What 1,000,000 past seats and their audit events cost: one client, side by side.
 
     .venv/bin/python bench/growth.py                          # SQLite
     .venv/bin/python bench/growth.py --backend postgresql
 
-In-process (the Flask test client, production settings, rate limits in Redis): the
-panelist page, a vote and an API appeal are timed on the fresh database (the median of
-``--n`` requests each); then ``bench/pastdata.py`` loads 200,000 decided appeals with five
-voted seats each and their audit chains (the draw and five sealed votes: 1,200,000 events
-with valid hashes), and the same three are timed again. Then ``panel audit verify`` over
-every event, and the fairness report and the statistics over five years. Prints JSON.
+Two databases are prepared alike (the demo panel, an API key, appeals to view and vote
+on), then ``bench/pastdata.py`` gives one of them 200,000 decided appeals, 1,000,000
+sealed seats and their audit chains (1,400,000 events with valid hashes). Two apps run in
+this process, one per database (the Flask test client, production settings, rate limits
+in Redis). The panelist page, a vote and an API appeal are timed in interleaved rounds: in
+each round a batch on the empty database and the same batch on the grown one, in turns,
+so that whatever else the machine does falls on both alike. Every call's wall time and
+CPU time (``time.process_time``: this process, the app and SQLite, not the PostgreSQL or
+Redis servers) is kept; a figure is a median, a ratio grown / empty of two medians.
+
+The database's own work: the statements each call sends (on both databases, the same
+count is the claim) and the plan of every statement of one call of each path on the
+grown database, where any step reading a whole table or index is named (bench/plans.py).
+
+Then ``panel audit verify``, the fairness report and the statistics over five years on
+the grown database, wall and CPU. Prints JSON; ``uptime`` before and after.
 """
 
 from __future__ import annotations
@@ -16,10 +26,12 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter, defaultdict
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,116 +40,183 @@ sys.path.insert(0, str(ROOT))
 
 from bench.inprocess import OPINION, production_app  # noqa: E402
 from bench.pastdata import load_past, load_past_audit  # noqa: E402
-from bench.run import APPEAL, database, log, prepare  # noqa: E402
+from bench.plans import Recorder, scans  # noqa: E402
+from bench.run import APPEAL, VOTE_BLOCK, database, log, prepare  # noqa: E402
 from panel_service import timeutil  # noqa: E402
 from panel_service.db import make_engine  # noqa: E402
 
-
-def timed(call, n: int) -> float:
-    """The median milliseconds of ``n`` calls."""
-    spent = []
-    for _ in range(n):
-        started = time.perf_counter()
-        call()
-        spent.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(spent), 3)
+PATHS = ("page", "vote", "appeal")
+_addresses = (f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}" for i in itertools.count(1))
+_orders = itertools.count()
 
 
-def run(url: str, workdir: Path, args) -> dict:
-    plan = prepare(url, page_appeals=8, vote_appeals=2 * args.n // 3 + 2)
-    app = production_app(url, workdir, args.redis_url)
-    client = app.test_client()
-    addresses = (f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}" for i in itertools.count(1))
-    pages = itertools.cycle(plan["page_tokens"])
-    seats = iter(plan["vote_tokens"])
-    orders = itertools.count()
-    api = {"Authorization": f"Bearer {plan['api_key']}"}
+class Side:
+    """One database and its app, and the three paths on it."""
 
-    def get(path):
-        response = client.get(path, headers={"X-Forwarded-For": next(addresses)})
+    def __init__(self, name: str, url: str, workdir: Path, args):
+        workdir.mkdir()
+        calls = args.rounds * args.batch
+        # Votes timed, warmed up, and looked at (up to a deciding one), three per appeal.
+        warm = args.warmup + 3 * VOTE_BLOCK + 3
+        self.plan = prepare(url, page_appeals=8, vote_appeals=(calls + warm) // 3 + 1)
+        self.name, self.url = name, url
+        self.app = production_app(url, workdir, args.redis_url)
+        self.client = self.app.test_client()
+        self.recorder = Recorder(self.app.extensions["panel_engine"])
+        self.pages = itertools.cycle(self.plan["page_tokens"])
+        self.seats = iter(self.plan["vote_tokens"])
+        self.api = {"Authorization": f"Bearer {self.plan['api_key']}"}
+        self.samples = defaultdict(list)  # path: [(wall ms, CPU ms, statements)]
+
+    def _get(self, path: str):
+        response = self.client.get(path, headers={"X-Forwarded-For": next(_addresses)})
         assert response.status_code == 200, response.status_code
         return response
 
-    def page():
-        get(f"/v/{next(pages)}")
+    def prepared(self, path: str):
+        """The call of ``path``, with what must precede it untimed (a vote's GET) done."""
+        if path == "page":
+            token = next(self.pages)
+            return lambda: self._get(f"/v/{token}")
+        if path == "vote":
+            token = next(self.seats)
+            form = self._get(f"/v/{token}").get_data(as_text=True)
+            csrf = form.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+            data = {"csrf_token": csrf, "vote": "agree", "opinion": OPINION}
+            return lambda: self._check(303, self.client.post(
+                f"/v/{token}", data=data, headers={"X-Forwarded-For": next(_addresses)}))
+        body = dict(APPEAL, work_order_no=f"GROWTH{next(_orders):09d}")
+        return lambda: self._check(201, self.client.post("/api/v1/appeals", json=body,
+                                                         headers=self.api))  # fmt: skip
 
-    forms = []
+    @staticmethod
+    def _check(status: int, response):
+        assert response.status_code == status, (response.status_code, response.get_data())
 
-    def open_forms(count):  # the GET before each vote, not timed
-        for _ in range(count):
-            token = next(seats)
-            text = get(f"/v/{token}").get_data(as_text=True)
-            forms.append((token, text.split('name="csrf_token" type="hidden" value="')[1][:91]))
-
-    def vote():
-        token, csrf = forms.pop()
-        data = {"csrf_token": csrf.split('"')[0], "vote": "agree", "opinion": OPINION}
-        response = client.post(
-            f"/v/{token}", data=data, headers={"X-Forwarded-For": next(addresses)}
-        )
-        assert response.status_code == 303, response.status_code
-
-    def appeal():
-        body = dict(APPEAL, work_order_no=f"GROWTH{next(orders):09d}")
-        response = client.post("/api/v1/appeals", json=body, headers=api)
-        assert response.status_code == 201, (response.status_code, response.get_data())
-
-    def measure() -> dict:
-        for _ in range(50):
-            page()
-        result = {"page_ms": timed(page, args.n)}
-        open_forms(args.n // 3)
-        result["vote_ms"] = timed(vote, args.n // 3)
-        result["appeal_ms"] = timed(appeal, args.n // 10)
-        return result
-
-    results = {"empty": measure()}
-    engine = make_engine(url)
-    started = time.monotonic()
-    seats_added = load_past(engine, appeals=args.past_appeals)
-    events = load_past_audit(engine)
-    results["load_s"] = round(time.monotonic() - started, 1)
-    results["assignments"], results["past_events"] = seats_added, events
-    log(f"loaded {seats_added:,} assignments, {events:,} events in {results['load_s']} s")
-    results["grown"] = measure()
-    results["ratio"] = {
-        k: round(results["grown"][k] / results["empty"][k], 2) for k in results["empty"]
-    }
-    runner = app.test_cli_runner()
-    started = time.monotonic()
-    verified = runner.invoke(args=["panel", "audit", "verify"])
-    results["audit_verify_s"] = round(time.monotonic() - started, 1)
-    results["audit_verify_output"] = verified.output.strip().splitlines()[:3]
-    results.update(reports(app, engine))
-    engine.dispose()
-    app.extensions["panel_engine"].dispose()
-    return results
+    def timed(self, path: str, round_: int) -> None:
+        call = self.prepared(path)
+        statements, wall, cpu = self.recorder.count, time.perf_counter(), time.process_time()
+        call()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        spent = (wall * 1000, cpu * 1000, self.recorder.count - statements, round_)
+        self.samples[path].append(spent)
 
 
-def reports(app, engine) -> dict:
-    """The fairness report and the statistics over five years, as the admin pages ask."""
+def interleaved(sides: list[Side], args) -> dict:
+    """Warm both up, then time the paths in rounds, the two databases taking turns."""
+    for side in sides:
+        for path in PATHS:
+            # Every page token once at least: a link's first opening writes, later ones read.
+            for _ in range(max(args.warmup, 8 if path == "page" else 0)):
+                side.prepared(path)()
+    for r in range(args.rounds):
+        for path in PATHS:
+            for side in sides if r % 2 == 0 else sides[::-1]:
+                for _ in range(args.batch // (3 if path == "appeal" else 1) or 1):
+                    side.timed(path, r)
+    return {path: summary(sides, path) for path in PATHS}
+
+
+def summary(sides: list[Side], path: str) -> dict:
+    out = {}
+    for side in sides:
+        walls, cpus, counts, _rounds = zip(*side.samples[path], strict=True)
+        out[side.name] = {"n": len(walls), "wall_ms": round(statistics.median(walls), 3),
+                          "cpu_ms": round(statistics.median(cpus), 3),
+                          "statements": dict(sorted(Counter(counts).items()))}  # fmt: skip
+    empty, grown = out["empty"], out["grown"]
+    out["ratio_wall"] = round(grown["wall_ms"] / empty["wall_ms"], 3)
+    out["ratio_cpu"] = round(grown["cpu_ms"] / empty["cpu_ms"], 3)
+    # How much the ratio moves from round to round: the noise the medians smooth out.
+    per_round = sorted(_round_ratio(sides, path, r) for r in {s[3] for s in sides[0].samples[path]})
+    out["ratio_cpu_rounds"] = {"min": per_round[0], "median": statistics.median(per_round),
+                               "max": per_round[-1]}  # fmt: skip
+    return out
+
+
+def _round_ratio(sides: list[Side], path: str, round_: int) -> float:
+    empty, grown = (statistics.median(s[1] for s in side.samples[path] if s[3] == round_)
+                    for side in sides)  # fmt: skip
+    return round(grown / empty, 3)
+
+
+def plans(side: Side) -> dict:
+    """Every statement of one call of each path on ``side`` (a plain and a deciding vote),
+    and the steps of their plans that scan a whole table or index."""
+    engine = side.app.extensions["panel_engine"]
+    kept = {path: side.recorder.keep(side.prepared(path)) for path in PATHS}
+    for _ in range(3 * VOTE_BLOCK):  # the third vote on an appeal decides it
+        other = side.recorder.keep(side.prepared("vote"))
+        if len(other) != len(kept["vote"]):
+            kept["vote"], kept["deciding vote"] = sorted((kept["vote"], other), key=len)
+            break
+    return {path: {"statements": len(found), "scans": scans(engine, found)}
+            for path, found in kept.items()}  # fmt: skip
+
+
+def after_growth(side: Side) -> dict:
+    """`panel audit verify`, the fairness report and the statistics over five years."""
     from sqlmodel import Session
 
     from panel_service.panel import fairness
     from panel_service.reports import stats
 
+    out = {}
+    wall, cpu = time.perf_counter(), time.process_time()
+    verified = side.app.test_cli_runner().invoke(args=["panel", "audit", "verify"])
+    out["audit_verify"] = _spent(wall, cpu) | {"output": verified.output.strip().splitlines()}
     end = timeutil.now()
     start = end - timedelta(days=5 * 365)
-    out = {}
-    with app.app_context(), Session(engine) as session:
-        began = time.monotonic()
-        records = fairness.draw_records(session=session, start=start, end=end)
-        fairness.fairness_report(record for _id, record in records)
+    engine = side.app.extensions["panel_engine"]
+    with side.app.app_context(), Session(engine) as session:
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = fairness.period_report(session=session, start=start, end=end)
         fairness.resubmissions(session=session, start=start, end=end)
-        out["fairness_5y_s"] = round(time.monotonic() - began, 2)
-        out["fairness_draws"] = len(records)
-        began = time.monotonic()
+        out["fairness_5y"] = _spent(wall, cpu) | {"draws": report.draws}
+        wall, cpu = time.perf_counter(), time.process_time()
         for name in ("appeals_per_month", "decisions_per_department", "response_rates"):
             getattr(stats, name)(session=session, start=start, end=end)
         stats.median_hours_to_decision(session=session, start=start, end=end)
         stats.sms_delivery(session=session, start=start, end=end)
-        out["statistics_5y_s"] = round(time.monotonic() - began, 2)
+        out["statistics_5y"] = _spent(wall, cpu)
     return out
+
+
+def _spent(wall: float, cpu: float) -> dict:
+    return {"wall_s": round(time.perf_counter() - wall, 2),
+            "cpu_s": round(time.process_time() - cpu, 2)}  # fmt: skip
+
+
+def run(tmp: Path, args) -> dict:
+    urls, drops = {}, []
+    for name in ("empty", "grown"):
+        urls[name], drop = database(args.backend, args, tmp / name)
+        drops.append(drop)
+    try:
+        sides = [Side(name, urls[name], tmp / f"{name}-app", args) for name in urls]
+        engine = make_engine(urls["grown"])
+        started = time.monotonic()
+        seats = load_past(engine, appeals=args.past_appeals)
+        events = load_past_audit(engine)
+        engine.dispose()
+        result = {"load_s": round(time.monotonic() - started, 1), "assignments": seats,
+                  "past_events": events}  # fmt: skip
+        log(f"loaded {seats:,} assignments, {events:,} events in {result['load_s']} s")
+        result["uptime_before"] = _uptime()
+        result["paths"] = interleaved(sides, args)
+        result["plans_grown"] = plans(sides[1])
+        result.update(after_growth(sides[1]))
+        result["uptime_after"] = _uptime()
+        for side in sides:
+            side.app.extensions["panel_engine"].dispose()
+        return result
+    finally:
+        for drop in drops:
+            drop()
+
+
+def _uptime() -> str:
+    return os.popen("uptime").read().strip()
 
 
 def main() -> None:
@@ -145,15 +224,14 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
-    parser.add_argument("--n", type=int, default=300, help="page views (votes: n/3)")
+    parser.add_argument("--rounds", type=int, default=30, help="interleaved rounds")
+    parser.add_argument("--batch", type=int, default=10, help="pages and votes per round "
+                        "and database (API appeals: a third)")  # fmt: skip
+    parser.add_argument("--warmup", type=int, default=20, help="untimed calls of each path")
     parser.add_argument("--past-appeals", type=int, default=200_000, help="× 5 past seats")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="panel-growth-") as tmp:
-        url, drop = database(args.backend, args, Path(tmp))
-        try:
-            result = run(url, Path(tmp), args)
-        finally:
-            drop()
+        result = run(Path(tmp), args)
     sys.stdout.write(json.dumps({"backend": args.backend, **result}, ensure_ascii=False) + "\n")
 
 

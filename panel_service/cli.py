@@ -9,24 +9,19 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from . import migrate, timeutil
 from .enums import Actor
 from .membership.roster import RosterInvalid, import_roster
-from .models import Appeal
-from .panel.replay import replay_draw
 from .record import epochs
-from .record.audit import verify_chain
 from .rules import PanelRules
 from .seed import seed_demo
 from .views.wording import say
 
 panel = AppGroup("panel", help="Run the evaluation panel.")
 panelists = AppGroup("panelists", help="Manage panel membership.")
-audit_group = AppGroup("audit", help="Check the audit trail.")
 panel.add_command(panelists)
-panel.add_command(audit_group)
 
 
 def _session() -> Session:
@@ -91,91 +86,14 @@ def import_command(file: Path) -> None:
     click.echo(f"{len(result.added)} panelists imported")
 
 
-@audit_group.command("verify")
-@click.option(
-    "--checkpoint",
-    "mirrored",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A checkpoint a mirror kept (JSON with its chains): today's record must extend it.",
-)
-def verify_command(mirrored: tuple[Path, ...]) -> None:
-    """Check every audit chain, the signed checkpoints and the tables against the events."""
-    import json
-
-    from .record import checkpoints, verify
-
-    config = current_app.config["PANEL_CONFIG"]
-    public_raw = (
-        checkpoints.Signer.from_file(config.AUDIT_SIGNING_KEY_FILE).public_raw
-        if config.AUDIT_SIGNING_KEY_FILE
-        else None
-    )
-    with _session() as session:
-        report = verify_chain(session=session)
-        if not report.ok:
-            from flask_babel import force_locale
-
-            from .views.wording import chain_problem
-
-            where = f"event {report.first_broken_id}" if report.first_broken_id else "its end"
-            with force_locale("en"):
-                problem = chain_problem(report.problem)
-            raise click.ClickException(
-                f"audit chain {report.chain} broken at {where}: {problem} "
-                f"({report.checked} events before it are intact)"
-            )
-        old = [json.loads(p.read_text(encoding="utf-8")) for p in mirrored]
-        record = verify.against_checkpoints(session=session, public_raw=public_raw, mirrored=old)
-        problems = record.problems + verify.cross_check(session=session)
-    click.echo(f"audit trail intact: {report.checked} events in {report.chains} chains")
-    signed = "signatures checked" if record.signatures_checked else "signatures NOT checked"
-    click.echo(f"{record.checkpoints} checkpoints ({signed}), {len(old)} mirrored")
-    if problems:
-        for line in problems:
-            click.echo(line, err=True)
-        raise click.ClickException(f"{len(problems)} problems in the record")
-    click.echo("the tables agree with the events")
-
-
-@audit_group.command("keygen")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def keygen_command(path: Path) -> None:
-    """Write a new Ed25519 key for signing checkpoints; print its public key."""
-    from .record import checkpoints
-
-    try:
-        signer = checkpoints.keygen(path)
-    except FileExistsError:
-        raise click.ClickException(f"{path} exists; a key is never overwritten") from None
-    click.echo(f"signing key written to {path} (keep it outside the database and backups)")
-    click.echo(f"public key {signer.public_raw.hex()} (id {signer.key_id})")
-
-
-@audit_group.command("replay")
-@click.argument("reference")
-def replay_command(reference: str) -> None:
-    """Re-run an appeal's draw and replacements from the audit trail."""
-    with _session() as session:
-        appeal = session.exec(select(Appeal).where(Appeal.reference == reference)).first()
-        if appeal is None:
-            raise click.ClickException(f"no appeal with reference {reference}")
-        report = replay_draw(session=session, appeal=appeal)
-    for line in report.steps:
-        click.echo(line)
-    if not report.ok:
-        for line in report.problems:
-            click.echo(line, err=True)
-        raise click.ClickException(f"{reference}: the stored draw does NOT match the replay")
-    click.echo(f"{reference}: the stored draw matches the replay")
-
-
 def init_app(app) -> None:
     from .cli_appeals import appeals_group
+    from .cli_audit import audit_group
     from .cli_calendar import calendar_group
     from .cli_sms import sms_group
 
     panel.add_command(appeals_group)
+    panel.add_command(audit_group)
     panel.add_command(calendar_group)
     panel.add_command(sms_group)
     app.cli.add_command(panel)

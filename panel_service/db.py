@@ -42,9 +42,11 @@ def make_engine(
             # What begin_reads begins only reads: no BEGIN at all, each statement is its own
             # snapshot and takes no lock (under WAL readers and the writer never wait for
             # each other), as PostgreSQL's autocommit reads do.
-            if conn.get_execution_options().get(_READS):
+            options = conn.get_execution_options()
+            if options.get(_READS):
                 return
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_immediate else "BEGIN")
+            deferred = options.get(_SNAPSHOT) or not sqlite_immediate
+            conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
         return engine
     # The connect timeout makes requests fail fast (503) instead of hanging while the
@@ -92,6 +94,7 @@ def _ping_after_idle(engine: sa.Engine, *, seconds: float) -> None:
 
 
 _READS = "panel_reads_only"
+_SNAPSHOT = "panel_snapshot"
 
 
 def begin_reads(session: Session) -> None:
@@ -116,6 +119,24 @@ def is_reading(session: Session) -> bool:
     """Whether the session's transaction is one begin_reads began (it holds nothing)."""
     options = session.connection().get_execution_options()
     return bool(options.get(_READS) or options.get("isolation_level") == "AUTOCOMMIT")
+
+
+def begin_snapshot(session: Session) -> None:
+    """Begin the session's transaction as one long read of a single snapshot that blocks no
+    writer (a no-op if one is open): ``panel audit verify`` reads for a minute.
+
+    On PostgreSQL REPEATABLE READ, READ ONLY, so that events appended meanwhile cannot look
+    like a chain longer than its recorded head; on SQLite a deferred BEGIN (its WAL
+    snapshot needs no lock; BEGIN IMMEDIATE held every vote back).
+    """
+    if session.in_transaction():
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+    else:
+        session.connection(execution_options={_SNAPSHOT: True})
 
 
 def is_postgres(session: Session) -> bool:

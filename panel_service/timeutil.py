@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -111,6 +111,29 @@ def start_of_day(day: date) -> datetime:
 def day_range(first: date, last: date) -> tuple[datetime, datetime]:
     """The instants [start of ``first``, start of the day after ``last``) in the service zone."""
     return start_of_day(first), start_of_day(last + timedelta(days=1))
+
+
+def local_months(
+    start: datetime, end: datetime, tz_name: str | None = None
+) -> list[tuple[str, datetime, datetime]]:
+    """The calendar months (service zone, or ``tz_name``) that [start, end) touches: each
+    as its label ``YYYY-MM`` and the instants [from, to) of it inside the period.
+
+    A month begins at the first instant whose local date is its 1st, so counting instants
+    between these bounds is the same as labelling each instant with its local month.
+    """
+    tz = zone_named(tz_name) if tz_name else _zone
+    local = start.astimezone(tz)
+    year, month, lo, months = local.year, local.month, start, []
+    while lo < end:
+        following = (year + month // 12, month % 12 + 1)
+        if following[0] > MAXYEAR:
+            hi = end
+        else:  # a midnight that does not exist (DST) maps past the gap: still the 1st
+            hi = min(end, datetime(*following, 1, tzinfo=tz).astimezone(UTC))
+        months.append((f"{year:04d}-{month:02d}", lo, hi))
+        (year, month), lo = following, hi
+    return months
 
 
 def at_local(day: date, clock: time) -> datetime:

@@ -79,3 +79,22 @@ def test_reads_begun_by_begin_reads_send_no_begin_and_hold_nothing(engine):
     assert sent[0] == "SELECT 1"
     if engine.dialect.name == "sqlite":
         assert sent[1:] == ["BEGIN IMMEDIATE", "SELECT 2"]
+
+
+def test_a_snapshot_reads_one_state_of_the_database_however_long_it_lasts(engine, session):
+    """begin_snapshot (panel audit verify): writes committed meanwhile stay out of view, and
+    nothing waits for it (on SQLite a deferred BEGIN, not the write lock)."""
+    from panel_service.db import begin_snapshot
+
+    from . import factories
+
+    count = "SELECT count(*) FROM department"
+    with Session(engine) as reader:
+        begin_snapshot(reader)
+        before = reader.connection().exec_driver_sql(count).scalar()
+        factories.DepartmentFactory(code="SNAP", name="快照局")
+        session.commit()  # another connection writes while the snapshot is open
+        assert reader.connection().exec_driver_sql(count).scalar() == before
+        reader.rollback()
+        assert reader.connection().exec_driver_sql(count).scalar() == before + 1
+        reader.rollback()

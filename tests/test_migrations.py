@@ -219,3 +219,40 @@ def test_after_0010_a_new_spelling_meets_the_oldest_live_appeal(scratch_database
         found = live_appeal_for(session=session, work_order_no="XN20250101000002")
         assert found.reference == "AP-2026-000006"
     engine.dispose()
+
+
+def test_0014_summarizes_the_draws_recorded_before_it(scratch_database_url, rules, now):
+    """The backfill writes, from the events, the rows the draws themselves write."""
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from panel_service.db import make_engine
+    from panel_service.record import epochs
+
+    from . import factories
+    from .record.test_draw_summary import draw_history, summary_rows
+
+    url = scratch_database_url
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as session:
+        days = [now.date() + timedelta(days=n) for n in range(-1, 25)]
+        epochs.commit(session=session, days=days, actor="system", now=now - timedelta(days=2))
+        factories.bind(session)
+        factories.DepartmentFactory(code="HOUSING")
+        other = factories.DepartmentFactory()
+        factories.PanelistFactory.create_batch(16)
+        factories.PanelistFactory.create_batch(4, category="government", affiliation_id=other.id)
+        session.commit()
+        draw_history(session, rules, now)
+        written = summary_rows(session)
+        factories.bind(None)
+    engine.dispose()
+    assert len(written[1]) == 64
+    command.downgrade(migrate.alembic_config(url), "0013")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert summary_rows(session) == written
+    engine.dispose()

@@ -36,6 +36,30 @@ def test_local_date_is_the_beijing_calendar_day(instant, day):
     assert timeutil.local_date(instant) == day
 
 
+@pytest.mark.parametrize(
+    "zone",
+    # Beijing; Asuncion, whose clocks jumped at midnight on 1 October 2023 (a 1st with no
+    # 00:00); Havana, where 1 November 2020 began twice; Kolkata, half an hour off UTC;
+    # Chatham, 45 minutes off and with summer time.
+    ["Asia/Shanghai", "America/Asuncion", "America/Havana", "Asia/Kolkata", "Pacific/Chatham"],
+)
+def test_local_months_bound_the_instants_each_month_labels(zone):
+    from bisect import bisect_right
+    from datetime import timedelta
+
+    start, end = datetime(2020, 9, 15, 7, 0, tzinfo=UTC), datetime(2024, 9, 20, tzinfo=UTC)
+    months = timeutil.local_months(start, end, zone)
+    assert months[0][1] == start and months[-1][2] == end
+    assert all(a[2] == b[1] for a, b in zip(months, months[1:], strict=False))  # no gap
+    bounds = [lo for _label, lo, _hi in months]
+    # Every 37 minutes across the period, and the instants either side of each bound.
+    instants = [start + timedelta(minutes=37 * n) for n in range(57_000)]
+    instants += [lo + timedelta(microseconds=d) for lo in bounds[1:] for d in (-1, 0)]
+    for instant in (i for i in instants if start <= i < end):
+        label = timeutil.localize(instant, zone).strftime("%Y-%m")
+        assert months[bisect_right(bounds, instant) - 1][0] == label, instant
+
+
 def test_local_date_refuses_a_naive_time():
     with pytest.raises(ValueError, match="naive"):
         timeutil.local_date(datetime(2025, 10, 1, 7, 30))

@@ -7,7 +7,16 @@ from .access import ApiKey, IdempotencyRecord, User
 from .appeals import Appeal, Assignment, Attachment, Department, Panelist, WorkOrder
 from .columns import new_public_id
 from .messaging import CalendarOverride, OutboxMessage, SmsProviderHealth
-from .record import AuditChain, AuditCheckpoint, AuditEvent, CheckpointHead, DrawEpoch
+from .record import (
+    AuditChain,
+    AuditCheckpoint,
+    AuditEvent,
+    CheckpointHead,
+    DrawEpoch,
+    FairnessDraw,
+    FairnessPick,
+    FairnessPool,
+)
 
 __all__ = [
     "Department",
@@ -21,6 +30,9 @@ __all__ = [
     "DrawEpoch",
     "AuditCheckpoint",
     "CheckpointHead",
+    "FairnessPool",
+    "FairnessDraw",
+    "FairnessPick",
     "OutboxMessage",
     "SmsProviderHealth",
     "CalendarOverride",

@@ -72,6 +72,8 @@ class Appeal(SQLModel, table=True):
         # predecessor); the partial index above serves neither query, so without this
         # each one scans every past appeal (BENCHMARKS.md, "growth").
         sa.Index("ix_appeal_work_order_no", "work_order_no"),
+        # The statistics count a period's appeals per local month between month bounds.
+        sa.Index("ix_appeal_submitted_at", "submitted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -117,6 +119,8 @@ class Assignment(SQLModel, table=True):
             sqlite_where=sa.text("pledge_confirmed_at IS NOT NULL"),
             postgresql_where=sa.text("pledge_confirmed_at IS NOT NULL"),
         ),
+        # How a period's seats ended, counted from the index alone (the statistics).
+        sa.Index("ix_assignment_created_at_state", "created_at", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

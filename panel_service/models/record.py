@@ -74,3 +74,41 @@ class CheckpointHead(SQLModel, table=True):
     chain: str = Field(sa_type=sa.String(40), primary_key=True)
     length: int
     head_hash: str = Field(sa_type=sa.String(64))
+
+
+# A pool a first draw was made from, once however many draws shared it: who was eligible
+# with their categories, and the panel's size and quota, which is all a draw's chances
+# depend on. Keyed by the SHA-256 of those (panel/fairness_summary.py).
+class FairnessPool(SQLModel, table=True):
+    __tablename__ = "fairness_pool"
+
+    digest: str = Field(sa_type=sa.String(64), primary_key=True)
+    members: str = Field(sa_type=sa.Text())  # JSON [[id, category], ...] as the draw published
+    panel_size: int
+    government_quota: int
+
+
+# A first draw as the fairness report counts it (a resubmission's continuation is none),
+# written with its ``panel.drawn`` event, so that the report over years of draws sums these
+# rows instead of parsing every event; revision 0014 wrote them for the draws before it.
+class FairnessDraw(SQLModel, table=True):
+    __tablename__ = "fairness_draw"
+    __table_args__ = (sa.Index("ix_fairness_draw_at_pool", "at", "pool"),)
+
+    # The draw event's id, with no foreign key: the summary never stands in the way of
+    # anything done to the events; ``panel audit verify`` compares the two.
+    event_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    appeal_id: int = Field(foreign_key="appeal.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime(), nullable=False)  # the event's
+    pool: str = Field(sa_type=sa.String(64), foreign_key="fairness_pool.digest")
+
+
+# Who a first draw seated; ``at`` is the draw's, so a period's picks are counted from the
+# index alone.
+class FairnessPick(SQLModel, table=True):
+    __tablename__ = "fairness_pick"
+    __table_args__ = (sa.Index("ix_fairness_pick_at_panelist", "at", "panelist_id"),)
+
+    event_id: int = Field(foreign_key="fairness_draw.event_id", primary_key=True)
+    panelist_id: int = Field(primary_key=True)  # as the event names them
+    at: datetime = Field(sa_type=UTCDateTime(), nullable=False)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlmodel import Session, select
 
 from ..enums import AuditKind, PanelistCategory, SeedSource, Verdict
 from ..models import Appeal, AuditEvent
+from ..record import draw_summary
 from ..record.audit import event_data
 
 GOVERNMENT = str(PanelistCategory.GOVERNMENT)
@@ -104,21 +106,46 @@ class FairnessReport:
 
 def fairness_report(records: Iterable[DrawRecord]) -> FairnessReport:
     """Compare actual and expected draws per panelist with a chi-square test."""
+    shapes: Counter[DrawRecord] = Counter()
+    drawn: Counter[int] = Counter()
+    for record in records:
+        shapes[DrawRecord(record.pool, (), record.size, record.government_quota)] += 1
+        drawn.update(record.picked)
+    return _report(
+        [(shape, n, draw_summary.pool_digest(shape.pool, shape.size, shape.government_quota))
+         for shape, n in shapes.items()],
+        drawn,
+    )  # fmt: skip
+
+
+def period_report(*, session: Session, start: datetime, end: datetime) -> FairnessReport:
+    """The report of the first draws in [start, end), from the draws' summary rows
+    (record/draw_summary.py): the same numbers as ``fairness_report(draw_records(...))``."""
+    pools, drawn = draw_summary.counts(session=session, start=start, end=end)
+    shapes = [
+        (DrawRecord(tuple((pid, cat) for pid, cat in json.loads(members)), (), size, quota),
+         n, digest)
+        for digest, members, size, quota, n in pools
+    ]  # fmt: skip
+    return _report(shapes, drawn)
+
+
+def _report(shapes: list[tuple[DrawRecord, int, str]], drawn: Counter) -> FairnessReport:
+    """The report from each pool's number of draws and each member's seats.
+
+    Each pool's chances are computed once and weighted by its draws, pools taken in the
+    order of their digests, so that the events and the summary give the same floats.
+    """
     expected: dict[int, float] = defaultdict(float)
     eligible: dict[int, int] = defaultdict(int)
-    drawn: dict[int, int] = defaultdict(int)
-    n = 0
-    for record in records:
-        n += 1
-        for pid, p in chances(record).items():
-            expected[pid] += p
-            eligible[pid] += 1
-        for pid in record.picked:
-            drawn[pid] += 1
+    for shape, n, _digest in sorted(shapes, key=lambda item: item[2]):
+        for pid, p in chances(shape).items():
+            expected[pid] += n * p
+            eligible[pid] += n
     rows = [
         PanelistFairness(pid, eligible[pid], drawn[pid], expected[pid]) for pid in sorted(expected)
     ]
-    report = FairnessReport(draws=n, rows=rows)
+    report = FairnessReport(draws=sum(n for _shape, n, _digest in shapes), rows=rows)
     usable = [r for r in rows if r.expected > 0]
     report.statistic = sum((r.drawn - r.expected) ** 2 / r.expected for r in usable)
     report.df = max(len(usable) - 1, 0)
@@ -132,7 +159,8 @@ def draw_records(
     """The audited first draws in [start, end), with their appeal ids.
 
     A resubmitted work order continues its first draw: it is no draw of its own, so each
-    work order counts once (``resubmissions`` lists them).
+    work order counts once (``resubmissions`` lists them). This reads and parses every
+    event of the period: the pages use ``period_report``, which sums the draws' summary.
     """
     events = session.exec(
         select(AuditEvent)

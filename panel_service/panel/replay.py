@@ -9,13 +9,15 @@ chain records it), and the one seated must have been eligible.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from ..enums import AuditKind, PanelistCategory, PassOver, SeedSource
 from ..models import Appeal, Assignment, Department, DrawEpoch
-from ..record import epochs
+from ..record import draw_summary, epochs
 from ..record.audit import event_data, events_for
 from ..record.history import History
 from ..timeutil import local_date
@@ -76,8 +78,14 @@ class _Walk:
         return None
 
 
-def replay_draw(*, session: Session, appeal: Appeal) -> ReplayReport:
-    """Recompute the draw and every walk, and compare them with what was stored."""
+def replay_draw(
+    *, session: Session, appeal: Appeal, history: History | None = None
+) -> ReplayReport:
+    """Recompute the draw and every walk, and compare them with what was stored.
+
+    ``history`` is the membership chain read back (``History.load``), for a caller that
+    replays many draws: it is read once for them all, not once per draw.
+    """
     report = ReplayReport(appeal.reference)
     events = events_for(session=session, appeal_id=appeal.id)
     drawn = [e for e in events if e.kind == AuditKind.PANEL_DRAWN]
@@ -94,7 +102,7 @@ def replay_draw(*, session: Session, appeal: Appeal) -> ReplayReport:
     walk = _Walk(
         department=session.get(Department, appeal.department_id).code,
         quota=data["government_quota"],
-        history=History.load(session),
+        history=History.load(session) if history is None else history,
         categories={pid: cat for pid, cat in pool},
     )
     order = list(candidate_order(bytes.fromhex(data["seed"]), [pid for pid, _ in pool]))
@@ -120,6 +128,14 @@ def replay_draw(*, session: Session, appeal: Appeal) -> ReplayReport:
         _replay_walk(session, step, label, picked, order, position, walk, event.at, report)
         position = step["to_position"]
     return report
+
+
+def replay_period(*, session: Session, start: datetime, end: datetime) -> Iterator[ReplayReport]:
+    """Re-run, one after the other, every first draw of [start, end): the draws the fairness
+    report counts (``record.draw_summary``). Seconds for a month, far longer for years."""
+    history = History.load(session)
+    for appeal_id in draw_summary.drawn_appeals(session=session, start=start, end=end):
+        yield replay_draw(session=session, appeal=session.get(Appeal, appeal_id), history=history)
 
 
 def _check_epoch_seed(session, appeal, data, report) -> None:

@@ -166,65 +166,15 @@ class ChainReport:
         return self.problem is None
 
 
-_EVENT_COLUMNS = [
-    getattr(AuditEvent, name)
-    for name in ("id", "chain", "seq", "at", "kind", "appeal_id", "actor", "data", "prev_hash")
-] + [AuditEvent.hash]
-
-
-def verify_chain(*, session: Session, batch: int = 20000) -> ChainReport:
+def verify_chain(*, session: Session, batch: int = 10000) -> ChainReport:
     """Walk every chain in order; name the first event whose place, link or hash is wrong.
 
     Also checks each chain's recorded head: a chain that ends before its recorded length,
-    or events of a chain nobody recorded, are reported too.
+    or events of a chain nobody recorded, are reported too (record/walk.py).
     """
-    heads = {c.name: c for c in session.exec(select(AuditChain))}
-    checked, seen = 0, 0
-    current, expected_seq, prev_hash = None, 1, GENESIS_HASH
-    key: tuple[str, int] = ("", 0)
+    from .walk import walk_chains  # imported here: walk imports this module
 
-    def close(chain: str | None, length: int, last_hash: str) -> ChainProblem | None:
-        if chain is None:
-            return None
-        head = heads.pop(chain, None)
-        if head is None:
-            return ChainProblem.NO_HEAD
-        if (head.length, head.head_hash) != (length, last_hash):
-            return ChainProblem.TAIL_MISSING
-        return None
-
-    while True:
-        # Rows of columns, not AuditEvent objects: building a million ORM instances cost
-        # four times the hashing (BENCHMARKS.md, "audit verify"); hash_of reads either.
-        rows = session.execute(
-            select(*_EVENT_COLUMNS)
-            .where(sa.tuple_(AuditEvent.chain, AuditEvent.seq) > sa.tuple_(*key))
-            .order_by(AuditEvent.chain, AuditEvent.seq)
-            .limit(batch)
-        ).all()
-        for row in rows:
-            if row.chain != current:
-                problem = close(current, expected_seq - 1, prev_hash)
-                if problem:
-                    return ChainReport(checked, seen, None, current, problem)
-                current, expected_seq, prev_hash, seen = row.chain, 1, GENESIS_HASH, seen + 1
-            if row.seq != expected_seq:
-                return ChainReport(checked, seen, row.id, row.chain, ChainProblem.MISSING_EVENT)
-            if row.prev_hash != prev_hash:
-                return ChainReport(checked, seen, row.id, row.chain, ChainProblem.BAD_LINK)
-            if hash_of(row) != row.hash:
-                return ChainReport(checked, seen, row.id, row.chain, ChainProblem.BAD_HASH)
-            prev_hash, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
-        if len(rows) < batch:
-            break
-        key = (rows[-1].chain, rows[-1].seq)
-    problem = close(current, expected_seq - 1, prev_hash)
-    if problem:
-        return ChainReport(checked, seen, None, current, problem)
-    for name, head in sorted(heads.items()):
-        if head.length:
-            return ChainReport(checked, seen, None, name, ChainProblem.ALL_MISSING)
-    return ChainReport(checked, seen)
+    return walk_chains(session=session, batch=batch)
 
 
 def events_for(*, session: Session, appeal_id: int) -> list[AuditEvent]:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from ..enums import AppealStatus, AssignmentState, AuditKind
-from ..models import Appeal, Assignment, AuditCheckpoint, AuditEvent
-from . import checkpoints, seals
-from .audit import event_data, iso
+from ..models import AuditCheckpoint, AuditEvent
+from . import checkpoints, draw_summary, seals, walk
+from .audit import ChainReport, iso
+from .walk import instant_text
 
 STATUS_EVENTS = {
     AuditKind.PANEL_DRAWN: AppealStatus.OPEN,
@@ -97,70 +99,112 @@ def _check_signed(report, label, heads, at, root, size, signature, public_raw) -
         report.problems.append(f"{label}: the signature does not verify")
 
 
-def cross_check(*, session: Session) -> list[str]:
-    """Problems where the tables and the events tell different stories."""
-    problems = []
-    seated_by: dict[int, set[int]] = {}
-    seals_of: dict[int, str] = {}
-    last_status: dict[int, AppealStatus] = {}
-    opened: dict[int, list[dict]] = {}
-    # Columns, not ORM objects, and only the kinds read below (a million events; see
-    # BENCHMARKS.md, "audit verify"); the data is parsed only where it is read.
-    with_data = {AuditKind.PANEL_DRAWN, AuditKind.REPLACEMENT, AuditKind.VOTE_RECORDED}
-    with_data.add(AuditKind.DECISION)
-    kinds = with_data | set(STATUS_EVENTS)
-    for event in session.execute(
-        select(AuditEvent.appeal_id, AuditEvent.kind, AuditEvent.data)
-        .where(col(AuditEvent.appeal_id).is_not(None), col(AuditEvent.kind).in_(kinds))
-        .order_by(AuditEvent.id)
-    ):
-        data = event_data(event) if event.kind in with_data else {}
-        if event.kind == AuditKind.PANEL_DRAWN:
-            seated_by.setdefault(event.appeal_id, set()).update(
+class Facts:
+    """What the cross-check needs from the events, taken in any order (the chain walk
+    hands them over chain by chain, the cross-check alone in the order of their ids)."""
+
+    WITH_DATA = frozenset({AuditKind.PANEL_DRAWN, AuditKind.REPLACEMENT,
+                           AuditKind.VOTE_RECORDED, AuditKind.DECISION})  # fmt: skip
+    KINDS = WITH_DATA | frozenset(STATUS_EVENTS)
+
+    def __init__(self) -> None:
+        self.seated_by: dict[int, set[int]] = {}
+        # By assignment or appeal: (id of the event that said it, what it said); the latest
+        # event is the one that counts, whichever order the events came in.
+        self.seals: dict[int, tuple[int, str]] = {}
+        self.status: dict[int, tuple[int, AppealStatus]] = {}
+        self.opened: dict[int, tuple[int, list[dict]]] = {}
+        self.draws: dict[int, tuple] = {}  # event id: its fairness summary, as it must be
+
+    def see(self, ident: int, appeal_id: int | None, kind: str, data: str, at: str) -> None:
+        """Take in one event (``at`` as ``walk.instant_text`` writes it)."""
+        if appeal_id is None or kind not in self.KINDS:
+            return
+        if kind in STATUS_EVENTS:
+            _latest(self.status, appeal_id, ident, STATUS_EVENTS[kind])
+        if kind not in self.WITH_DATA:
+            return
+        data = json.loads(data)
+        if kind == AuditKind.PANEL_DRAWN:
+            self.seated_by.setdefault(appeal_id, set()).update(
                 data.get("picked", []) + data.get("kept", [])
             )
-        elif event.kind == AuditKind.REPLACEMENT:
-            seated_by.setdefault(event.appeal_id, set()).add(data["picked"])
-        elif event.kind == AuditKind.VOTE_RECORDED and "seal" in data:
-            seals_of[data["assignment"]] = data["seal"]
-        if event.kind == AuditKind.DECISION and "opened" in data:
-            opened[event.appeal_id] = data["opened"]
-        if event.kind in STATUS_EVENTS:
-            last_status[event.appeal_id] = STATUS_EVENTS[event.kind]
-    appeals = {
-        a.id: a
-        for a in session.execute(
-            select(Appeal.id, Appeal.reference, Appeal.status, Appeal.decision)
-        )
-    }
-    seat_columns = ("id", "appeal_id", "panelist_id", "state", "seal", "vote", "opinion")
-    for seat in session.execute(
-        select(*(getattr(Assignment, c) for c in seat_columns), Assignment.seal_salt).order_by(
-            Assignment.id
-        )
+            rows = draw_summary.rows_for(event_id=ident, appeal_id=appeal_id, at=at, data=data)
+            if rows is not None:
+                pool, _draw, picks = rows
+                self.draws[ident] = draw_summary.Kept(
+                    appeal_id, at, pool["digest"],
+                    frozenset(p["panelist_id"] for p in picks),
+                )
+        elif kind == AuditKind.REPLACEMENT:
+            self.seated_by.setdefault(appeal_id, set()).add(data["picked"])
+        elif kind == AuditKind.VOTE_RECORDED and "seal" in data:
+            _latest(self.seals, data["assignment"], ident, data["seal"])
+        elif kind == AuditKind.DECISION and "opened" in data:
+            _latest(self.opened, appeal_id, ident, data["opened"])
+
+
+class _Appeal(NamedTuple):
+    reference: str
+    status: str
+    decision: str | None
+
+
+def _latest(found: dict, key: int, ident: int, value) -> None:
+    if key not in found or found[key][0] < ident:
+        found[key] = (ident, value)
+
+
+def gather(*, session: Session) -> Facts:
+    """The cross-check's facts, read from the events on their own."""
+    facts = Facts()
+    kinds = ", ".join(f"'{kind}'" for kind in sorted(Facts.KINDS))
+    for ident, appeal_id, kind, data, at in walk.rows(
+        session,
+        "SELECT id, appeal_id, kind, data, at FROM audit_event"
+        f" WHERE appeal_id IS NOT NULL AND kind IN ({kinds})",
     ):
-        appeal = appeals[seat.appeal_id]
-        if seat.panelist_id not in seated_by.get(seat.appeal_id, set()):
-            problems.append(f"{appeal.reference}: seat {seat.id} was seated by no event")
-        if seat.state == AssignmentState.VOTED and seat.seal is not None:
-            ref = appeal.reference
-            opening = seals.Opened(
-                seat.id, str(seat.vote), seals.opinion_digest(seat.opinion or ""), seat.seal_salt
-            )
-            if seals_of.get(seat.id) != seat.seal:
-                problems.append(f"{ref}: seat {seat.id}'s seal is not the audited one")
-            elif not seals.opens(reference=ref, seal=seat.seal, opened=opening):
-                problems.append(f"{ref}: seat {seat.id}'s seal does not open to its vote")
+        facts.see(ident, appeal_id, kind, data, instant_text(at))
+    return facts
+
+
+def cross_check(*, session: Session, facts: Facts | None = None) -> list[str]:
+    """Problems where the tables and the events tell different stories (``facts``: what the
+    chain walk gathered on its way, or they are read here)."""
+    facts = gather(session=session) if facts is None else facts
+    problems = []
+    seals_of = {assignment: seal for assignment, (_id, seal) in facts.seals.items()}
+    appeals = {
+        row[0]: _Appeal(*row[1:])
+        for row in walk.rows(session, "SELECT id, reference, status, decision FROM appeal")
+    }
+    for ident, appeal_id, panelist_id, state, seal, vote, opinion, salt in walk.rows(
+        session,
+        "SELECT id, appeal_id, panelist_id, state, seal, vote, opinion, seal_salt"
+        " FROM assignment ORDER BY id",
+    ):
+        ref = appeals[appeal_id].reference
+        if panelist_id not in facts.seated_by.get(appeal_id, ()):
+            problems.append(f"{ref}: seat {ident} was seated by no event")
+        if state == AssignmentState.VOTED and seal is not None:
+            opening = seals.Opened(ident, str(vote), seals.opinion_digest(opinion or ""), salt)
+            if seals_of.get(ident) != seal:
+                problems.append(f"{ref}: seat {ident}'s seal is not the audited one")
+            elif not seals.opens(reference=ref, seal=seal, opened=opening):
+                problems.append(f"{ref}: seat {ident}'s seal does not open to its vote")
     for appeal_id, appeal in appeals.items():
-        said = last_status.get(appeal_id)
-        if said is not None and said != appeal.status:
-            problems.append(f"{appeal.reference}: status {appeal.status}, its events say {said}")
-        if appeal_id in opened:
-            problems += _decision_problems(appeal, opened[appeal_id], seals_of)
+        said = facts.status.get(appeal_id)
+        if said is not None and said[1] != appeal.status:
+            problems.append(f"{appeal.reference}: status {appeal.status}, its events say {said[1]}")
+        if appeal_id in facts.opened:
+            problems += _decision_problems(appeal, facts.opened[appeal_id][1], seals_of)
+    for appeal_id, event_id in draw_summary.differences(session=session, kept=facts.draws):
+        ref = appeals[appeal_id].reference if appeal_id in appeals else f"appeal {appeal_id}"
+        problems.append(f"{ref}: the fairness summary of draw event {event_id} is not the event's")
     return problems
 
 
-def _decision_problems(appeal: Appeal, opened: list[dict], seals_of: dict[int, str]) -> list:
+def _decision_problems(appeal: _Appeal, opened: list[dict], seals_of: dict[int, str]) -> list:
     problems = []
     for item in opened:
         seal = seals_of.get(item["assignment"])
@@ -178,3 +222,16 @@ def _decision_problems(appeal: Appeal, opened: list[dict], seals_of: dict[int, s
             f"{appeal.reference}: decided {appeal.decision}, its opened votes say {decided}"
         )
     return problems
+
+
+def check_all(
+    *, session: Session, public_raw: bytes | None, mirrored: list[dict] = ()
+) -> tuple[ChainReport, RecordReport | None, list[str]]:
+    """Everything ``panel audit verify`` checks: the chains, in one pass that also gathers
+    the cross-check's facts; then, if they hold, the checkpoints and the tables."""
+    facts = Facts()
+    report = walk.walk_chains(session=session, on_event=facts.see)
+    if not report.ok:
+        return report, None, []
+    record = against_checkpoints(session=session, public_raw=public_raw, mirrored=mirrored)
+    return report, record, record.problems + cross_check(session=session, facts=facts)

@@ -8,6 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
@@ -150,3 +151,40 @@ def test_rate_among_chosen_labels():
     assert rate(sms, ["delivered"], "messages", among=["sent", "delivered", "failed"]) == 0.5
     assert rate(sms, ["delivered"], "messages") == 2 / 9
     assert rate(Series("e", [], {"messages": []}), ["delivered"], "messages") is None
+
+
+def test_months_are_counted_as_each_appeal_is_labelled(session, pool, rules):
+    """Appeals either side of local month bounds, in the service zone and another one."""
+    from collections import Counter
+
+    bounds = [datetime(2025, m, 1, tzinfo=UTC) - timedelta(hours=8) for m in (7, 8, 10, 12)]
+    instants = [b + timedelta(microseconds=d) for b in bounds for d in (-1, 0, 1)]
+    instants += [datetime(2026, 1, 31, 20, 30, tzinfo=UTC), datetime(2026, 3, 1, 4, tzinfo=UTC)]
+    submit_at(session, rules, *instants)
+    start, end = bounds[0], datetime(2026, 3, 1, 4, tzinfo=UTC)  # the last one is left out
+    for tz in (None, "America/Asuncion"):
+        months = appeals_per_month(session=session, start=start, end=end, tz=tz)
+        labelled = Counter(timeutil.localize(at, tz).strftime("%Y-%m")
+                           for at in instants if start <= at < end)  # fmt: skip
+        assert months.labels == sorted(labelled)
+        assert months.columns["appeals"] == [labelled[m] for m in months.labels]
+    later = appeals_per_month(session=session, start=end + timedelta(1), end=end + timedelta(2))
+    assert (later.labels, later.columns) == ([], {"appeals": []})
+
+
+@pytest.mark.parametrize("decided", [5, 6])
+def test_the_median_is_the_one_of_every_appeals_hours(session, pool, rules, decided):
+    """Durations a microsecond apart around the middle, an odd and an even count."""
+    import statistics
+
+    at = datetime(2025, 9, 24, 2, 0, 5, 250_000, tzinfo=UTC)
+    appeals = submit_at(session, rules, *[at + timedelta(minutes=n) for n in range(7)])
+    durations = [timedelta(hours=30), timedelta(hours=2), timedelta(hours=20, microseconds=1),
+                 timedelta(hours=20), timedelta(hours=20, microseconds=999_999),
+                 timedelta(days=9), timedelta(hours=20, microseconds=2)][:decided]  # fmt: skip
+    for appeal, took in zip(appeals, durations, strict=False):
+        appeal.decided_at = appeal.submitted_at + took
+    session.commit()
+    expected = statistics.median(d.total_seconds() / 3600 for d in durations)
+    got = median_hours_to_decision(session=session, start=at, end=at + timedelta(days=1))
+    assert got == expected  # to the last bit

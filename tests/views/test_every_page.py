@@ -192,6 +192,7 @@ def _pages(scene) -> list[tuple[str, str, str, dict | None]]:
               ("admin", "POST", "/admin/panelists/new", {"name": "", "mobile": "12345",
                                                          "term_start": "x"}),
               ("admin", "POST", "/admin/audit/verify", {}),
+              ("admin", "POST", "/admin/fairness/replay", {}),
               ("admin", "POST", f"/admin/panelists/{member.id}/suspend", {}),
               ("admin", "POST", "/admin/rotation", {"retire": "1", "activate": "1"})]  # fmt: skip
     return pages

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from ...enums import AppealStatus, AssignmentState, AuditKind, MessageKind, PassOver, SeedSource
 from ...messaging import outbox
 from ...models import Appeal, Assignment, Panelist
-from ...record import audit, epochs
+from ...record import audit, draw_summary, epochs
 from ...rules import PanelRules
 from ..draw import NotEnoughPanelists, next_substitute, select_panel
 from ..seating import SEAT_STATES, eligible_panelists, ineligibility, is_government
@@ -58,11 +58,12 @@ def draw_panel(
     session.add(appeal)
     session.add_all(seats)
     session.flush()
-    audit.record(
+    event = audit.record(
         session=session, kind=AuditKind.PANEL_DRAWN, actor=SYSTEM, appeal_id=appeal.id, now=now,
         data={"panel_size": rules.panel_size, "majority": rules.majority,
               "government_quota": rules.government_quota, **data},
     )  # fmt: skip
+    draw_summary.note_draw(session=session, event=event)  # what the fairness report sums
     outbox.queue_for_seats(session=session, assignments=seats, kind=MessageKind.INVITATION, now=now)
     return seats
 

@@ -68,12 +68,9 @@ def verify():
     """Verify the record as `panel audit verify` does: chains, checkpoints, tables."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    session = get_session()
-    report = audit.verify_chain(session=session)
-    record = problems = None
-    if report.ok:
-        record = record_verify.against_checkpoints(session=session, public_raw=public_key())
-        problems = record.problems + record_verify.cross_check(session=session)
+    report, record, problems = record_verify.check_all(
+        session=get_session(), public_raw=public_key()
+    )
     ok = report.ok and not problems
     return render_template(
         "admin/audit_verify.html", report=report, record=record, problems=problems or []

@@ -59,8 +59,7 @@ def fairness_summary():
     """Show how often each member was drawn against a fair draw's expectation."""
     period = period_from_request()
     session = get_session()
-    records = fairness.draw_records(session=session, start=period.start, end=period.end)
-    report = fairness.fairness_report(record for _appeal, record in records)
+    report = fairness.period_report(session=session, start=period.start, end=period.end)
     return render_template(
         "public/fairness.html",
         period=period,
