@@ -55,16 +55,22 @@ def cpu_seconds(master: int) -> float:
     With the child counters the master keeps (cutime, cstime), workers that max_requests
     replaced during the round still count.
     """
-    total = 0.0
     children = []
     for task in Path(f"/proc/{master}/task").iterdir():
         children += (task / "children").read_text().split()
-    for pid in [str(master), *children]:
+    return proc_cpu([master, *children], with_children=True)
+
+
+def proc_cpu(pids, *, with_children: bool = False) -> float:
+    """CPU seconds (user + system) these processes have used; those gone count nothing."""
+    total = 0.0
+    for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        total += sum(int(f) for f in fields[11:15]) / _TICK  # utime stime cutime cstime
+        # utime stime, and cutime cstime: what their children that ended used
+        total += sum(int(f) for f in fields[11 : 15 if with_children else 13]) / _TICK
     return total
 
 
