@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from ...enums import Actor, AppealStatus, AssignmentState, AuditKind, SeatReason, StallReason
 from ...messaging import webhooks
-from ...models import Appeal, Assignment
-from ...record import audit
+from ...models import Appeal, Assignment, AuditChain
+from ...record import audit, chains
 from ...refusals import Refused
 from ..draw import new_nonce
 from ..seating import refusal
@@ -51,17 +52,30 @@ def lock_appeal(session: Session, appeal_id: int) -> Appeal:
     )
 
 
+# The seats, locked, with their appeal chain's head beside them: it is read under the
+# appeal's lock, which keeps the chain still until commit, so the transaction's audit
+# appends need no statement of their own to find it (record/chains.py, ``adopt``). Not
+# one statement with the appeal's lock: a statement that waits for the appeal's row keeps
+# the snapshot it started with, and would miss a seat that the lock's holder added.
+_SEATS = (
+    select(Assignment, AuditChain)
+    .outerjoin(AuditChain, col(AuditChain.name) == sa.bindparam("chain"))
+    .where(col(Assignment.appeal_id) == sa.bindparam("appeal_id"))
+    .order_by(col(Assignment.id))
+    .with_for_update(key_share=True, of=Assignment)
+    .execution_options(populate_existing=True)
+)
+
+
 def lock(session: Session, appeal_id: int) -> Locked:
     """Lock the appeal, then its seats, re-reading both (steps 2 and 3)."""
     appeal = lock_appeal(session, appeal_id)
-    seats = session.exec(
-        select(Assignment)
-        .where(Assignment.appeal_id == appeal_id)
-        .order_by(Assignment.id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
+    rows = session.execute(
+        _SEATS, {"appeal_id": appeal_id, "chain": audit.chain_of(appeal_id)}
     ).all()
-    return Locked(appeal, list(seats))
+    if rows and rows[0][1] is not None:
+        chains.adopt(session, rows[0][1])
+    return Locked(appeal, [seat for seat, _head in rows])
 
 
 def refuse_unless_open(locked: Locked, seat: Assignment, now: datetime) -> None:
@@ -125,6 +139,6 @@ def stall(
         now=now,
         data={"reason": str(reason), **details},
     )
-    webhooks.queue_outcome(session=session, appeal=appeal, now=now)
+    webhooks.queue_outcome(session=session, appeal=appeal, now=now, seats=locked.seats)
 
 
