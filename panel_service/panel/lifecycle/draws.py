@@ -50,19 +50,22 @@ def draw_panel(
     NotEnoughPanelists or EpochNotCommitted; the caller rolls back, so nothing is stored.
     """
     predecessor = session.get(Appeal, appeal.predecessor_id) if appeal.predecessor_id else None
-    if predecessor is not None and predecessor.draw_seed is not None:
-        seats, data = _continue(session, appeal, predecessor, rules, now)
-    else:
-        seats, data = _draw(session, appeal, rules, now, beacon)
+    # The draw reads nothing this transaction has yet to write: left unflushed until the
+    # seats are, the appeal's row takes one UPDATE and its events one INSERT.
+    with session.no_autoflush:
+        if predecessor is not None and predecessor.draw_seed is not None:
+            seats, data = _continue(session, appeal, predecessor, rules, now)
+        else:
+            seats, data = _draw(session, appeal, rules, now, beacon)
     appeal.status = AppealStatus.OPEN
     session.add(appeal)
     session.add_all(seats)
-    session.flush()
     audit.record(
         session=session, kind=AuditKind.PANEL_DRAWN, actor=SYSTEM, appeal_id=appeal.id, now=now,
         data={"panel_size": rules.panel_size, "majority": rules.majority,
               "government_quota": rules.government_quota, **data},
     )  # fmt: skip
+    session.flush()  # the seats' ids, for their invitations
     outbox.queue_for_seats(session=session, assignments=seats, kind=MessageKind.INVITATION, now=now)
     return seats
 
