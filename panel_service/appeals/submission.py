@@ -100,14 +100,17 @@ def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
     return department, cleaned
 
 
+# Every appeal of one work order, oldest first: the live one and the withdrawn predecessor
+# in one look-up, on ix_appeal_work_order_no (tests/appeals/test_work_order_lookup.py).
+APPEALS_OF = (
+    select(Appeal).where(Appeal.work_order_no == sa.bindparam("number")).order_by(col(Appeal.id))
+)
+
+
 def appeals_of(*, session: Session, work_order_no: str) -> list[Appeal]:
     """Every appeal of the work order (``work_order_no`` in its canonical spelling), oldest
-    first: one look-up (``ix_appeal_work_order_no``) finds the live one and the predecessor."""
-    return list(
-        session.exec(
-            select(Appeal).where(Appeal.work_order_no == work_order_no).order_by(col(Appeal.id))
-        )
-    )
+    first."""
+    return list(session.exec(APPEALS_OF, params={"number": work_order_no}))
 
 
 def live_appeal_for(*, session: Session, work_order_no: str) -> Appeal | None:
