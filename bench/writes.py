@@ -50,6 +50,7 @@ def _setup_path() -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=150, help="operations of each kind")
     parser.add_argument("--profile", choices=["plain", "deciding", "appeal"])
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     sys.path.insert(0, str(args.root.resolve()))
@@ -223,7 +224,7 @@ def run(app, plan: dict, appeal_fields: dict, args) -> dict:
         result[kind]["app_cpu_ms_mean"] = round(statistics.mean(r["app_cpu_ms"] for r in rows), 3)
     if profile is not None:
         text = io.StringIO()
-        pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(args.top)
+        pstats.Stats(profile, stream=text).sort_stats(args.sort).print_stats(args.top)
         result["profile"] = text.getvalue()
     engine.dispose()
     return result
