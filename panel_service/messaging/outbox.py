@@ -26,6 +26,7 @@ from ..access import links
 from ..enums import MessageKind, OutboxChannel, OutboxStatus
 from ..models import Assignment, OutboxMessage
 from ..rules import QuietHours
+from ..timeutil import UTCDateTime
 from .content import SEAT_MESSAGES, outgoing_for, unwanted
 from .fence import LEASE, held_claim, renew_claim
 from .results import (
@@ -80,14 +81,26 @@ def queue(*, session: Session, **message) -> OutboxMessage:
 def queue_for_seats(
     *, session: Session, assignments: Iterable[Assignment], kind: MessageKind, now: datetime
 ) -> None:
-    """Queue one SMS of ``kind`` to each assignment's panelist (seats already flushed)."""
-    insert_rows(
-        session=session,
-        rows=[
-            row(kind=kind, now=now, appeal_id=a.appeal_id, assignment_id=a.id)
-            for a in assignments
-        ],
+    """Queue one SMS of ``kind`` to each assignment's panelist (seats already stored)."""
+    ids = [a.id for a in assignments]
+    if ids:
+        session.connection().execute(_FOR_SEATS, {"ids": ids, "kind": kind, "now": now})
+
+
+# One INSERT ... SELECT over the seats, in Core: a new panel's five invitations were five
+# OutboxMessage objects and an INSERT ... RETURNING (bench/writes.py).
+_NOW = sa.bindparam("now", type_=UTCDateTime())
+_FOR_SEATS = sa.insert(OutboxMessage.__table__).from_select(
+    ["channel", "kind", "status", "appeal_id", "assignment_id", "attempts", "next_attempt_at",
+     "created_at", "updated_at"],
+    sa.select(
+        sa.literal(OutboxChannel.SMS.value), sa.bindparam("kind", type_=sa.String()),
+        sa.literal(OutboxStatus.PENDING.value), col(Assignment.appeal_id), col(Assignment.id),
+        sa.literal(0), _NOW, _NOW, _NOW,
     )
+    .where(col(Assignment.id).in_(sa.bindparam("ids", expanding=True)))
+    .order_by(col(Assignment.id)),
+)  # fmt: skip
 
 
 def row(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -88,9 +89,23 @@ def actor_of(seat: Assignment) -> str:
     return f"{Actor.PANELIST}:{seat.panelist_id}"
 
 
-def new_seat(appeal: Appeal, panelist_id: int, *, round_: int, window: Window, now) -> Assignment:
+class NewSeat(NamedTuple):
+    """A seat not stored yet: the columns of its row. A new panel's are stored together
+    (``insert_seats``), a substitute's as ``Assignment(**seat._asdict())``."""
+
+    appeal_id: int
+    panelist_id: int
+    draw_round: int
+    link_nonce: str
+    deadline: datetime
+    remind_at: datetime | None
+    created_at: datetime
+    state: AssignmentState = AssignmentState.PENDING
+
+
+def new_seat(appeal: Appeal, panelist_id: int, *, round_: int, window: Window, now) -> NewSeat:
     """A pending seat with its own deadline and reminder time (panel/windows.py)."""
-    return Assignment(
+    return NewSeat(
         appeal_id=appeal.id,
         panelist_id=panelist_id,
         draw_round=round_,
@@ -101,20 +116,17 @@ def new_seat(appeal: Appeal, panelist_id: int, *, round_: int, window: Window, n
     )
 
 
-# The ORM's bulk INSERT ... RETURNING, not add() and a flush: no unit of work for a new
-# panel, and its eight columns of five seats stay under the 50 parameters past which
-# psycopg parses a statement afresh every time (a flush wrote all 18 columns: 90).
+# The ORM's bulk INSERT ... RETURNING, not Assignment objects, add() and a flush: no unit
+# of work for a new panel, and eight columns of five seats stay under the 50 parameters
+# past which psycopg parses a statement afresh every time (the flush wrote all 18: 90).
 _INSERT_SEATS = sa.insert(Assignment).returning(Assignment, sort_by_parameter_order=True)
-_SEAT_COLUMNS = ("appeal_id", "panelist_id", "draw_round", "state", "link_nonce", "deadline",
-                 "remind_at", "created_at")  # fmt: skip
 
 
-def insert_seats(session: Session, seats: list[Assignment]) -> list[Assignment]:
-    """Store a new panel's seats (``new_seat``) in one INSERT; returns them as stored, in
-    order (their ids ascending with it)."""
+def insert_seats(session: Session, seats: list[NewSeat]) -> list[Assignment]:
+    """Store a new panel's seats in one INSERT; returns them as stored, in order (their ids
+    ascending with it)."""
     session.flush()  # their appeal's row first
-    rows = [{name: getattr(seat, name) for name in _SEAT_COLUMNS} for seat in seats]
-    return list(session.scalars(_INSERT_SEATS, rows))
+    return list(session.scalars(_INSERT_SEATS, [seat._asdict() for seat in seats]))
 
 
 def end_seat(
