@@ -103,8 +103,9 @@ def record(
     data: dict | None = None,
     appeal_id: int | None = None,
     now: datetime | None = None,
-) -> None:
-    """Append one event to its chain in the caller's transaction.
+) -> chains.Appended:
+    """Append one event to its chain in the caller's transaction; returns it (its ``id``
+    is set by the flush that writes it).
 
     An appeal's event must be recorded while holding that appeal's row lock (every
     lifecycle transition does); a membership event last in its transaction. Nothing is
@@ -120,12 +121,12 @@ def record(
         chain=chain, seq=seq, prev_hash=head.head_hash, at=at, kind=kind,
         appeal_id=appeal_id, actor=actor, data=payload,
     )  # fmt: skip
-    chains.append(
-        session,
-        head,
-        {"chain": chain, "seq": seq, "at": at, "kind": str(kind), "appeal_id": appeal_id,
-         "actor": actor, "data": payload, "prev_hash": head.head_hash, "hash": digest_},
+    event = chains.Appended(
+        chain=chain, seq=seq, at=at, kind=str(kind), appeal_id=appeal_id, actor=actor,
+        data=payload, prev_hash=head.head_hash, hash=digest_,
     )  # fmt: skip
+    chains.append(session, head, event)
+    return event
 
 
 @dataclass

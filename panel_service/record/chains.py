@@ -12,6 +12,9 @@ with it: the memo is forgotten and the ORM restores the head row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -49,12 +52,29 @@ def begin(session: Session, chain: str) -> None:
     _heads(session)[chain] = row
 
 
-def append(session: Session, row: AuditChain, event: dict) -> None:
-    """Queue ``event`` (the ``audit_event`` columns) and move the chain's head to it."""
+@dataclass(slots=True)
+class Appended:
+    """An event recorded in this transaction: its ``audit_event`` columns, and its ``id``
+    once the flush that writes it has run (``session.flush()`` to have it at once)."""
+
+    chain: str
+    seq: int
+    at: datetime
+    kind: str
+    appeal_id: int | None
+    actor: str
+    data: str
+    prev_hash: str
+    hash: str
+    id: int | None = None
+
+
+def append(session: Session, row: AuditChain, event: Appended) -> None:
+    """Queue ``event`` and move the chain's head to it."""
     memo.of(session).setdefault(_PENDING, []).append(event)
     # The head is an ORM row: changing it is what makes the session flush, and a savepoint
     # rolled back restores it.
-    row.length, row.head_hash = event["seq"], event["hash"]
+    row.length, row.head_hash = event.seq, event.hash
 
 
 def _read(session: Session, chain: str) -> AuditChain:
@@ -78,10 +98,12 @@ def _read(session: Session, chain: str) -> AuditChain:
     return found
 
 
-# Core, not AuditEvent objects: nothing reads an event back in the transaction that
-# records it, and an ORM object with its INSERT ... RETURNING id cost more CPU than the
-# statement (bench/writes.py). Rows go in the order recorded, so ids follow ``seq``.
-_INSERT_EVENTS = sa.insert(AuditEvent.__table__)
+# Core, not AuditEvent objects and a unit of work (bench/writes.py: they cost more CPU than
+# the statement). One multi-row INSERT, its rows in the order recorded (so ids follow
+# ``seq``); the ids come back with each row's place in its chain, whatever their order.
+_TABLE = AuditEvent.__table__
+_INSERT_EVENTS = sa.insert(_TABLE).returning(_TABLE.c.id, _TABLE.c.chain, _TABLE.c.seq)
+_COLUMNS = ("chain", "seq", "at", "kind", "appeal_id", "actor", "data", "prev_hash", "hash")
 
 
 @sa.event.listens_for(Session, "after_flush")
@@ -89,4 +111,9 @@ def _write_events(session: Session, _flush_context) -> None:
     # After the flush's own rows: an appeal inserted by the same flush comes first.
     events = memo.take(session, _PENDING)
     if events:
-        session.connection().execute(_INSERT_EVENTS, events)
+        rows = [{name: getattr(event, name) for name in _COLUMNS} for event in events]
+        ids = {(chain, seq): id_ for id_, chain, seq in session.connection().execute(
+            _INSERT_EVENTS, rows
+        )}  # fmt: skip
+        for event in events:
+            event.id = ids[event.chain, event.seq]
