@@ -11,6 +11,11 @@ their vote at once. The votes of each appeal are fixed so that its decision does
 depend on their order (e.g. agree, agree, agree, disagree, disagree: upheld however they
 arrive); afterwards every appeal must be decided that way, with one decision event.
 ``--root`` runs gunicorn from another checkout on the same database (the schema must match).
+
+Besides the latencies it reports the CPU time the burst cost from the barrier to the last
+answer: of gunicorn (master and workers, from /proc) and of the PostgreSQL backends serving
+it (their pids from ``pg_stat_activity``; the server must run on this machine). CPU time is
+what the burst is short of on two cores, and other load inflates it far less than latency.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.run import SECRET, database, log, prepare, stop_server  # noqa: E402
 from bench.sidebyside import gunicorn, service_env  # noqa: E402
+from bench.wrkload import cpu_seconds, proc_cpu  # noqa: E402
 from panel_service.access import links  # noqa: E402
 from panel_service.db import make_engine  # noqa: E402
 from panel_service.enums import AuditKind  # noqa: E402
@@ -70,8 +76,36 @@ def one_vote(port, token, choice, address, barrier, results):
     conn.close()
 
 
-def burst(port: int, seats: dict[int, list[str]], n: int) -> tuple[list[float], list[int]]:
-    barrier = threading.Barrier(sum(len(t) for t in seats.values()))
+class BurstCpu:
+    """CPU seconds of gunicorn and of the database backends, from the barrier to the end."""
+
+    def __init__(self, master: int, engine: sa.Engine | None):
+        self.master, self.engine, self.backends = master, engine, []
+        self.start = (0.0, 0.0)
+
+    def _now(self) -> tuple[float, float]:
+        return cpu_seconds(self.master), proc_cpu(self.backends)
+
+    def at_barrier(self) -> None:
+        if self.engine is not None:
+            with self.engine.connect() as conn:
+                self.backends = conn.execute(
+                    sa.text(
+                        "SELECT pid FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalars().all()
+        self.start = self._now()
+
+    def spent(self) -> tuple[float, float]:
+        app, db = self._now()
+        return app - self.start[0], db - self.start[1]
+
+
+def burst(
+    port: int, seats: dict[int, list[str]], n: int, cpu: BurstCpu
+) -> tuple[list[float], list[int]]:
+    barrier = threading.Barrier(sum(len(t) for t in seats.values()), action=cpu.at_barrier)
     results: list[tuple[float, int]] = []
     threads = []
     for k, tokens in enumerate(seats.values()):
@@ -144,16 +178,20 @@ def main() -> None:
             server, port = gunicorn("wsgi:app", env, args, workdir, "app", cwd=args.root)
             appeal_ids = sorted(by_appeal)
             latencies, statuses, wrong, per_burst = [], [], [], []
+            cpu = BurstCpu(server.pid, engine if args.backend == "postgresql" else None)
             for n in range(args.bursts):
                 ids = appeal_ids[n * args.appeals : (n + 1) * args.appeals]
-                times, codes = burst(port, {i: by_appeal[i] for i in ids}, n)
+                times, codes = burst(port, {i: by_appeal[i] for i in ids}, n, cpu)
+                app_cpu, db_cpu = cpu.spent()
                 latencies += times
                 statuses += codes
                 wrong += check(engine, ids)
                 per_burst.append(
-                    {"p50_ms": statistics.median(times), "max_ms": max(times), "codes": codes}
-                )
-                log(f"burst {n}: p50 {statistics.median(times):.0f} ms, max {max(times):.0f} ms")
+                    {"p50_ms": statistics.median(times), "max_ms": max(times), "codes": codes,
+                     "app_cpu_ms": app_cpu * 1e3, "db_cpu_ms": db_cpu * 1e3}
+                )  # fmt: skip
+                log(f"burst {n}: p50 {statistics.median(times):.0f} ms, max {max(times):.0f} ms,"
+                    f" CPU {app_cpu * 1e3:.0f} ms gunicorn + {db_cpu * 1e3:.0f} ms database")
             engine.dispose()
         finally:
             if server is not None:
@@ -167,6 +205,9 @@ def main() -> None:
         "p99_ms": round(p99, 1),
         "max_ms": round(latencies[-1], 1),
         "statuses": {str(c): statuses.count(c) for c in sorted(set(statuses))},
+        # CPU per burst of 40 votes (median burst): what two cores must fit in the p99.
+        "app_cpu_ms_per_burst": round(statistics.median(b["app_cpu_ms"] for b in per_burst)),
+        "db_cpu_ms_per_burst": round(statistics.median(b["db_cpu_ms"] for b in per_burst)),
         "wrong_decisions": wrong,
         "loadavg_1m": round(os.getloadavg()[0], 2),
         "root": str(args.root),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlmodel import Session, select
 
-from ..enums import AppealStatus, AssignmentState, VoteChoice
+from ..enums import AssignmentState, VoteChoice
 from ..models import Appeal, Assignment, Department
-from ..panel.voting import count_votes, published_tally
+from ..panel.voting import published_tally
 from ..timeutil import deadline_text, zone
 
 
@@ -16,19 +17,28 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-def outcome(*, session: Session, appeal: Appeal) -> dict:
+def outcome(
+    *,
+    session: Session,
+    appeal: Appeal,
+    seats: Iterable[Assignment] | None = None,
+    department: str | None = None,
+) -> dict:
     """The appeal's public state: how many voted, and how, only once it is decided.
 
     Before the decision even the number of votes received says how the panel leans (four
     received and undecided is two against two) and that one vote, the deciding one, is
-    awaited; so ``votes_received`` is absent until the panel has decided.
+    awaited; so ``votes_received`` is absent until the panel has decided. A caller that
+    holds the appeal's seats (locked) or knows its department's code passes them: the
+    outcome is then built without asking the database again.
     """
-    tally = published_tally(session=session, appeal=appeal)
-    department = session.get(Department, appeal.department_id)
+    tally = published_tally(session=session, appeal=appeal, seats=seats)
+    if department is None:
+        department = session.get(Department, appeal.department_id).code
     body = {
         "reference": appeal.reference,
         "work_order_no": appeal.work_order_no,
-        "department": department.code,
+        "department": department,
         "status": str(appeal.status),
         "decision": str(appeal.decision) if appeal.decision else None,
         "votes": None
@@ -42,8 +52,8 @@ def outcome(*, session: Session, appeal: Appeal) -> dict:
         "decided_at": _iso(appeal.decided_at),
         "withdrawn_reason": appeal.withdrawn_reason,
     }
-    if appeal.status == AppealStatus.DECIDED:
-        body["votes_received"] = count_votes(session=session, appeal_id=appeal.id).received
+    if tally is not None:
+        body["votes_received"] = tally.received
     return body
 
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ..enums import LIVE_APPEAL_STATUSES, AppealStatus, AuditKind, Refusal, WorkOrderSource
+from ..inserts import insert_unless_present
 from ..models import Appeal, Department, WorkOrder
 from ..panel.lifecycle import withdraw_appeal
 from ..record import audit
@@ -48,18 +48,15 @@ def _locked(session: Session, number: str) -> WorkOrder | None:
 def _register(
     session: Session, number: str, department: Department, source, actor: str, now: datetime
 ) -> WorkOrder:
-    row = WorkOrder(
-        number=number, department_id=department.id, source=source, registered_by=actor,
-        registered_at=now,
-    )  # fmt: skip
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except sa.exc.IntegrityError:
-        # A concurrent first appeal registered it a moment ago: take its answer.
-        return _locked(session, number)
-    return row
+    """The work order registered now under ``department``; or, if it is known already (or a
+    concurrent first appeal registered it a moment ago), its row, locked."""
+    created = session.scalars(
+        insert_unless_present(session, WorkOrder, key="number")
+        .values(number=number, department_id=department.id, source=source,
+                registered_by=actor, registered_at=now)
+        .returning(WorkOrder)
+    ).first()  # fmt: skip
+    return created if created is not None else _locked(session, number)
 
 
 def claim(
@@ -76,7 +73,9 @@ def claim(
     Raises WorkOrderElsewhere when another department holds it; the hotline saying so
     confirms a department's own claim.
     """
-    row = _locked(session, number) or _register(session, number, department, source, actor, now)
+    # Most appeals name a work order seen for the first time: try to register it first
+    # (one statement, where a look-up, a savepoint and an insert took four).
+    row = _register(session, number, department, source, actor, now)
     if row.department_id != department.id:
         holder = session.get(Department, row.department_id)
         raise WorkOrderElsewhere(holder.code)

@@ -100,6 +100,19 @@ def validate(*, session: Session, data: AppealInput) -> tuple[Department, dict]:
     return department, cleaned
 
 
+# Every appeal of one work order, oldest first: the live one and the withdrawn predecessor
+# in one look-up, on ix_appeal_work_order_no (tests/appeals/test_work_order_lookup.py).
+APPEALS_OF = (
+    select(Appeal).where(Appeal.work_order_no == sa.bindparam("number")).order_by(col(Appeal.id))
+)
+
+
+def appeals_of(*, session: Session, work_order_no: str) -> list[Appeal]:
+    """Every appeal of the work order (``work_order_no`` in its canonical spelling), oldest
+    first."""
+    return list(session.exec(APPEALS_OF, params={"number": work_order_no}))
+
+
 def live_appeal_for(*, session: Session, work_order_no: str) -> Appeal | None:
     """The work order's live appeal (``work_order_no`` in its canonical spelling), if any."""
     return session.exec(
@@ -134,18 +147,13 @@ def create_appeal(
         session=session, number=values["work_order_no"], department=department,
         source=source, actor=submitted_by, now=now,
     )  # fmt: skip
-    existing = live_appeal_for(session=session, work_order_no=values["work_order_no"])
+    earlier = appeals_of(session=session, work_order_no=values["work_order_no"])
+    existing = next((a for a in earlier if a.status in LIVE_APPEAL_STATUSES), None)
     if existing is not None:
         mine = source == WorkOrderSource.HOTLINE or existing.department_id == department.id
         raise DuplicateAppeal(existing.reference if mine else None)
-    predecessor = session.exec(
-        select(Appeal)
-        .where(
-            Appeal.work_order_no == values["work_order_no"],
-            Appeal.status == AppealStatus.WITHDRAWN,
-        )
-        .order_by(col(Appeal.id).desc())
-    ).first()
+    withdrawn = [a for a in earlier if a.status == AppealStatus.WITHDRAWN]
+    predecessor = withdrawn[-1] if withdrawn else None
     appeal = Appeal(
         # A unique placeholder until the id is known; the reference is derived from the id.
         reference=f"tmp-{secrets.token_hex(6)}",
@@ -159,13 +167,15 @@ def create_appeal(
     )
     session.add(appeal)
     try:
-        with session.begin_nested():
-            session.flush()
+        # No savepoint: the caller rolls back on any refusal (a savepoint here never held
+        # the INSERT anyway; begin_nested flushed it before).
+        session.flush()
     except sa.exc.IntegrityError:
         # Lost a race with a concurrent submission for the same work order.
         raise DuplicateAppeal(None) from None
+    # Written with the draw's changes to the row, in one UPDATE (lifecycle.draw_panel).
     appeal.reference = f"AP-{local_date(now).year}-{appeal.id:06d}"
-    session.flush()
+    audit.begin_chain(session=session, appeal_id=appeal.id)
     audit.record(
         session=session,
         kind=AuditKind.APPEAL_CREATED,

@@ -67,20 +67,25 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def queue_outcome(*, session: Session, appeal: Appeal, now: datetime) -> OutboxMessage:
-    """Queue the outcome webhook for the appeal's current state, in the caller's transaction."""
-    session.flush()
+def queue_outcome(
+    *, session: Session, appeal: Appeal, now: datetime, seats: list | None = None
+) -> None:
+    """Queue the outcome webhook for the appeal's current state, in the caller's transaction.
+
+    ``seats``: all of the appeal's seats as the caller holds them locked (the lifecycle
+    does); the body is then built from them, without a query.
+    """
     event = EVENTS.get(str(appeal.status), f"appeal.{appeal.status}")
     payload = {"event": event, "occurred_at": now.isoformat().replace("+00:00", "Z")}
-    payload["appeal"] = outcome(session=session, appeal=appeal)
-    return outbox.queue(
+    payload["appeal"] = outcome(session=session, appeal=appeal, seats=seats)
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    outbox.insert_rows(
         session=session,
-        kind=MessageKind.WEBHOOK,
-        now=now,
-        appeal_id=appeal.id,
-        channel=OutboxChannel.WEBHOOK,
-        body=json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
-    )
+        rows=[
+            outbox.row(kind=MessageKind.WEBHOOK, now=now, appeal_id=appeal.id,
+                       channel=OutboxChannel.WEBHOOK, body=body)
+        ],
+    )  # fmt: skip
 
 
 def claim(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
 from ..enums import AppealStatus, AssignmentState, PanelistCategory, PassOver, Refusal, SeatReason
@@ -32,27 +33,39 @@ def refusal(appeal: Appeal, seat: Assignment, now: datetime) -> Refusal | None:
     return None
 
 
+def _eligible(*columns):
+    today, department_id = sa.bindparam("today"), sa.bindparam("department_id")
+    return (
+        select(*columns)
+        .where(
+            Panelist.active,
+            Panelist.term_start <= today,
+            Panelist.term_end >= today,
+            col(Panelist.pledge_signed_on).is_not(None),
+            Panelist.pledge_signed_on <= today,
+            col(Panelist.mobile_failing_since).is_(None),
+            or_(col(Panelist.affiliation_id).is_(None), Panelist.affiliation_id != department_id),
+        )
+        .order_by(Panelist.id)
+    )
+
+
+_ELIGIBLE = _eligible(Panelist)
+# What a draw takes from the pool: each member's id and category. Two columns through Core,
+# not 35 Panelist objects (bench/writes.py: a third of a draw's CPU went to building them).
+_POOL = _eligible(col(Panelist.id), col(Panelist.category))
+
+
 def eligible_panelists(*, session: Session, department_id: int, on: datetime) -> list[Panelist]:
     """Panelists who may sit on an appeal by this department, ordered by id."""
-    today = local_date(on)
-    return list(
-        session.exec(
-            select(Panelist)
-            .where(
-                Panelist.active,
-                Panelist.term_start <= today,
-                Panelist.term_end >= today,
-                col(Panelist.pledge_signed_on).is_not(None),
-                Panelist.pledge_signed_on <= today,
-                col(Panelist.mobile_failing_since).is_(None),
-                or_(
-                    col(Panelist.affiliation_id).is_(None),
-                    Panelist.affiliation_id != department_id,
-                ),
-            )
-            .order_by(Panelist.id)
-        ).all()
-    )
+    params = {"today": local_date(on), "department_id": department_id}
+    return list(session.exec(_ELIGIBLE, params=params).all())
+
+
+def eligible_pool(*, session: Session, department_id: int, on: datetime) -> list[tuple[int, str]]:
+    """``eligible_panelists`` as the draw publishes them: ``(id, category)``, by id."""
+    params = {"today": local_date(on), "department_id": department_id}
+    return [(pid, str(category)) for pid, category in session.connection().execute(_POOL, params)]
 
 
 def ineligibility(panelist: Panelist, *, department_id: int, on: datetime) -> PassOver | None:

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 import chinese_calendar
 from sqlmodel import Session, col, select
 
+from .. import memo
 from ..enums import AuditKind
 from ..models import CalendarOverride
 from ..record import audit
@@ -67,9 +68,16 @@ class WorkCalendar:
 
 
 def load(*, session: Session) -> WorkCalendar:
-    """The calendar with every override stored."""
-    rows = session.exec(select(CalendarOverride)).all()
-    return WorkCalendar({row.day: row.workday for row in rows})
+    """The calendar with every override stored, read once per transaction (a submission
+    asks twice: the appeal's deadline, then its seats')."""
+    kept = memo.of(session)
+    if _MEMO not in kept:
+        rows = session.exec(select(CalendarOverride)).all()
+        kept[_MEMO] = WorkCalendar({row.day: row.workday for row in rows})
+    return kept[_MEMO]
+
+
+_MEMO = "work_calendar"
 
 
 def overrides(*, session: Session) -> list[CalendarOverride]:
@@ -110,6 +118,7 @@ def set_override(
     row.created_by, row.created_at = actor, now
     session.add(row)
     session.flush()
+    memo.take(session, _MEMO)  # what this transaction read before is out of date
     audit.record(
         session=session,
         kind=AuditKind.CALENDAR_OVERRIDE_SET,
@@ -131,6 +140,7 @@ def remove_override(*, session: Session, day: date, actor: str, now: datetime) -
         return False
     session.delete(row)
     session.flush()
+    memo.take(session, _MEMO)
     audit.record(
         session=session,
         kind=AuditKind.CALENDAR_OVERRIDE_REMOVED,

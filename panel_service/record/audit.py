@@ -7,6 +7,8 @@ votes on different appeals never wait for each other; events about members, user
 join the ``membership`` chain, whose head row is its lock, taken last. ``audit_chain`` keeps
 every chain's length and head, so a deleted tail is noticed. Events recorded before
 revision 0006 stay, hashes and all, as the closed chain ``legacy`` (the old formula).
+``chains`` does the appending: a head read once per transaction, its events written
+together by the next flush.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from ..enums import AppealStatus, AuditKind, ChainProblem
-from ..models import Appeal, AuditChain, AuditEvent
+from ..models import Appeal, AuditEvent
 from ..timeutil import now as clock_now
+from . import chains
 
-GENESIS_HASH = "0" * 64
+GENESIS_HASH = chains.GENESIS_HASH  # the first link of every chain
 MEMBERSHIP_CHAIN = "membership"
 LEGACY_CHAIN = "legacy"
 
@@ -87,34 +90,9 @@ def hash_of(event: AuditEvent) -> str:
     )
 
 
-def _head(session: Session, chain: str) -> AuditChain:
-    """The chain's head row, locked until commit (created for a new chain)."""
-    head = session.exec(
-        select(AuditChain)
-        .where(AuditChain.name == chain)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if head is None:
-        # A chain's first event (a new appeal's, under its lock). Two first events of the
-        # membership chain could meet only on an empty database: let one insert win.
-        session.execute(
-            _insert_ignoring_conflicts(session).values(
-                name=chain, length=0, head_hash=GENESIS_HASH
-            )
-        )
-        head = session.exec(
-            select(AuditChain).where(AuditChain.name == chain).with_for_update()
-        ).one()
-    return head
-
-
-def _insert_ignoring_conflicts(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(AuditChain).on_conflict_do_nothing(index_elements=["name"])
+def begin_chain(*, session: Session, appeal_id: int) -> None:
+    """Start the chain of an appeal created in this transaction (no head to read)."""
+    chains.begin(session, chain_of(appeal_id))
 
 
 def record(
@@ -125,31 +103,29 @@ def record(
     data: dict | None = None,
     appeal_id: int | None = None,
     now: datetime | None = None,
-) -> AuditEvent:
-    """Append one event to its chain in the caller's transaction.
+) -> chains.Appended:
+    """Append one event to its chain in the caller's transaction; returns it (its ``id``
+    is set by the flush that writes it).
 
     An appeal's event must be recorded while holding that appeal's row lock (every
-    lifecycle transition does); a membership event last in its transaction.
+    lifecycle transition does); a membership event last in its transaction. Nothing is
+    written yet: the session's next flush writes the transaction's events together
+    (``chains``); a vote used to pay three statements and a flush per event.
     """
     chain = chain_of(appeal_id)
-    head = _head(session, chain)
+    head = chains.head(session, chain)
     at = now or clock_now()
     payload = canonical_json(data or {})
-    event = AuditEvent(
-        chain=chain,
-        seq=head.length + 1,
-        at=at,
-        kind=kind,
-        appeal_id=appeal_id,
-        actor=actor,
-        data=payload,
-        prev_hash=head.head_hash,
-        hash="",
-    )
-    event.hash = hash_of(event)
-    head.length, head.head_hash = event.seq, event.hash
-    session.add_all([event, head])
-    session.flush()
+    seq = head.length + 1
+    digest_ = event_hash(
+        chain=chain, seq=seq, prev_hash=head.head_hash, at=at, kind=kind,
+        appeal_id=appeal_id, actor=actor, data=payload,
+    )  # fmt: skip
+    event = chains.Appended(
+        chain=chain, seq=seq, at=at, kind=str(kind), appeal_id=appeal_id, actor=actor,
+        data=payload, prev_hash=head.head_hash, hash=digest_,
+    )  # fmt: skip
+    chains.append(session, head, event)
     return event
 
 

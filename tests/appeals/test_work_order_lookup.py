@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from panel_service.appeals.submission import LIVE_APPEAL_STATUSES
+from panel_service.appeals.submission import APPEALS_OF, LIVE_APPEAL_STATUSES
 from panel_service.enums import AppealStatus
 from panel_service.models import Appeal
 
@@ -22,6 +22,8 @@ QUERIES = {
     "withdrawn predecessor": select(Appeal)
     .where(Appeal.work_order_no == "XN1", Appeal.status == AppealStatus.WITHDRAWN)
     .order_by(col(Appeal.id).desc()),
+    # What a submission asks now: both at once.
+    "every appeal of the work order": APPEALS_OF.params(number="XN1"),
 }
 
 

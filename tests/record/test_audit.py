@@ -141,3 +141,23 @@ def test_a_chain_with_every_event_deleted_is_noticed(session, appeal, now):
     session.commit()
     report = audit.verify_chain(session=session)
     assert not report.ok and report.problem == "all_missing"
+
+
+@pytest.mark.no_epochs  # counts the events of the membership chain
+def test_events_are_written_together_at_the_flush_and_get_their_ids(session, now):
+    """record() queues; the next flush writes the transaction's events in order, ids with
+    them, and moves the head once; a rolled-back savepoint takes its own events along."""
+    first = audit.record(session=session, kind=AuditKind.PANELIST_ADDED, actor="t", now=now)
+    with pytest.raises(RuntimeError):
+        with session.begin_nested():
+            audit.record(session=session, kind=AuditKind.PANELIST_ADDED, actor="t", now=now)
+            raise RuntimeError("undone")
+    second = audit.record(session=session, kind=AuditKind.PANELIST_ADDED, actor="t", now=now)
+    assert second.seq == 2 and second.prev_hash == first.hash
+    session.flush()
+    stored = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.id, e.seq, e.hash) for e in stored] == [
+        (first.id, 1, first.hash), (second.id, 2, second.hash)
+    ]
+    session.commit()
+    assert audit.verify_chain(session=session).ok

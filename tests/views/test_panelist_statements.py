@@ -17,21 +17,6 @@ from panel_service.models import Attachment
 from ..panelist_pages import pledge, seats, text, vote
 
 
-@pytest.fixture
-def statements(app):
-    """The statements the app sends while the block runs (BEGIN not counted)."""
-    sent: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            sent.append(statement)
-
-    engine = app.extensions["panel_engine"]
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    yield sent
-    sa.event.remove(engine, "before_cursor_execute", seen)
-
-
 def _attach(session, appeal, name, now):
     session.add(
         Attachment(

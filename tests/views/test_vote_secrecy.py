@@ -35,9 +35,9 @@ def split(session, appeal, rules, now):
         lifecycle.record_vote(session=session, assignment=seat, vote=vote, opinion=OPINION,
                               rules=rules, now=now)  # fmt: skip
     # The reminder goes to the one seat still to vote.
-    for message in outbox.queue_for_seats(
-        session=session, assignments=seats[4:], kind=MessageKind.REMINDER, now=now
-    ):
+    for seat in seats[4:]:
+        message = outbox.queue(session=session, kind=MessageKind.REMINDER, now=now,
+                               appeal_id=seat.appeal_id, assignment_id=seat.id)  # fmt: skip
         message.status, message.sent_at = OutboxStatus.SENT, now + timedelta(hours=20)
         message.delivered_at = now + timedelta(hours=20, seconds=5)
         session.add(message)

@@ -19,9 +19,9 @@ from ...models import Appeal, Assignment, Panelist
 from ...record import audit, draw_summary, epochs
 from ...rules import PanelRules
 from ..draw import NotEnoughPanelists, next_substitute, select_panel
-from ..seating import SEAT_STATES, eligible_panelists, ineligibility, is_government
+from ..seating import SEAT_STATES, eligible_pool, ineligibility, is_government
 from ..windows import seat_window
-from .locks import SYSTEM, lock_appeal, new_seat
+from .locks import SYSTEM, insert_seats, lock_appeal, new_seat
 
 
 def start(*, session: Session, appeal: Appeal, rules: PanelRules, now: datetime) -> list:
@@ -50,19 +50,21 @@ def draw_panel(
     NotEnoughPanelists or EpochNotCommitted; the caller rolls back, so nothing is stored.
     """
     predecessor = session.get(Appeal, appeal.predecessor_id) if appeal.predecessor_id else None
-    if predecessor is not None and predecessor.draw_seed is not None:
-        seats, data = _continue(session, appeal, predecessor, rules, now)
-    else:
-        seats, data = _draw(session, appeal, rules, now, beacon)
+    # The draw reads nothing this transaction has yet to write: left unflushed until the
+    # seats are, the appeal's row takes one UPDATE and its events one INSERT.
+    with session.no_autoflush:
+        if predecessor is not None and predecessor.draw_seed is not None:
+            seats, data = _continue(session, appeal, predecessor, rules, now)
+        else:
+            seats, data = _draw(session, appeal, rules, now, beacon)
     appeal.status = AppealStatus.OPEN
     session.add(appeal)
-    session.add_all(seats)
-    session.flush()
     event = audit.record(
         session=session, kind=AuditKind.PANEL_DRAWN, actor=SYSTEM, appeal_id=appeal.id, now=now,
         data={"panel_size": rules.panel_size, "majority": rules.majority,
               "government_quota": rules.government_quota, **data},
     )  # fmt: skip
+    seats = insert_seats(session, seats)  # flushes: the event has its id
     draw_summary.note_draw(session=session, event=event)  # what the fairness report sums
     outbox.queue_for_seats(session=session, assignments=seats, kind=MessageKind.INVITATION, now=now)
     return seats
@@ -76,8 +78,7 @@ def _draw(session, appeal, rules, now, beacon):
         epoch = epochs.epoch_for(session=session, registered_at=first.submitted_at)
     randomness = bytes.fromhex(beacon[1]) if beacon else None
     seed = epochs.seed_for(epoch, appeal.work_order_no, randomness)
-    pool = eligible_panelists(session=session, department_id=appeal.department_id, on=now)
-    pairs = [(p.id, str(p.category)) for p in pool]
+    pairs = eligible_pool(session=session, department_id=appeal.department_id, on=now)
     selection = select_panel(
         seed, pairs, size=rules.panel_size, government_quota=rules.government_quota
     )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from ...enums import Actor, AppealStatus, AssignmentState, AuditKind, SeatReason, StallReason
 from ...messaging import webhooks
-from ...models import Appeal, Assignment
-from ...record import audit
+from ...models import Appeal, Assignment, AuditChain
+from ...record import audit, chains
 from ...refusals import Refused
 from ..draw import new_nonce
 from ..seating import refusal
@@ -51,17 +53,30 @@ def lock_appeal(session: Session, appeal_id: int) -> Appeal:
     )
 
 
+# The seats, locked, with their appeal chain's head beside them: it is read under the
+# appeal's lock, which keeps the chain still until commit, so the transaction's audit
+# appends need no statement of their own to find it (record/chains.py, ``adopt``). Not
+# one statement with the appeal's lock: a statement that waits for the appeal's row keeps
+# the snapshot it started with, and would miss a seat that the lock's holder added.
+_SEATS = (
+    select(Assignment, AuditChain)
+    .outerjoin(AuditChain, col(AuditChain.name) == sa.bindparam("chain"))
+    .where(col(Assignment.appeal_id) == sa.bindparam("appeal_id"))
+    .order_by(col(Assignment.id))
+    .with_for_update(key_share=True, of=Assignment)
+    .execution_options(populate_existing=True)
+)
+
+
 def lock(session: Session, appeal_id: int) -> Locked:
     """Lock the appeal, then its seats, re-reading both (steps 2 and 3)."""
     appeal = lock_appeal(session, appeal_id)
-    seats = session.exec(
-        select(Assignment)
-        .where(Assignment.appeal_id == appeal_id)
-        .order_by(Assignment.id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
+    rows = session.execute(
+        _SEATS, {"appeal_id": appeal_id, "chain": audit.chain_of(appeal_id)}
     ).all()
-    return Locked(appeal, list(seats))
+    if rows and rows[0][1] is not None:
+        chains.adopt(session, rows[0][1])
+    return Locked(appeal, [seat for seat, _head in rows])
 
 
 def refuse_unless_open(locked: Locked, seat: Assignment, now: datetime) -> None:
@@ -74,9 +89,23 @@ def actor_of(seat: Assignment) -> str:
     return f"{Actor.PANELIST}:{seat.panelist_id}"
 
 
-def new_seat(appeal: Appeal, panelist_id: int, *, round_: int, window: Window, now) -> Assignment:
+class NewSeat(NamedTuple):
+    """A seat not stored yet: the columns of its row. A new panel's are stored together
+    (``insert_seats``), a substitute's as ``Assignment(**seat._asdict())``."""
+
+    appeal_id: int
+    panelist_id: int
+    draw_round: int
+    link_nonce: str
+    deadline: datetime
+    remind_at: datetime | None
+    created_at: datetime
+    state: AssignmentState = AssignmentState.PENDING
+
+
+def new_seat(appeal: Appeal, panelist_id: int, *, round_: int, window: Window, now) -> NewSeat:
     """A pending seat with its own deadline and reminder time (panel/windows.py)."""
-    return Assignment(
+    return NewSeat(
         appeal_id=appeal.id,
         panelist_id=panelist_id,
         draw_round=round_,
@@ -85,6 +114,19 @@ def new_seat(appeal: Appeal, panelist_id: int, *, round_: int, window: Window, n
         remind_at=window.remind_at,
         created_at=now,
     )
+
+
+# The ORM's bulk INSERT ... RETURNING, not Assignment objects, add() and a flush: no unit
+# of work for a new panel, and eight columns of five seats stay under the 50 parameters
+# past which psycopg parses a statement afresh every time (the flush wrote all 18: 90).
+_INSERT_SEATS = sa.insert(Assignment).returning(Assignment, sort_by_parameter_order=True)
+
+
+def insert_seats(session: Session, seats: list[NewSeat]) -> list[Assignment]:
+    """Store a new panel's seats in one INSERT; returns them as stored, in order (their ids
+    ascending with it)."""
+    session.flush()  # their appeal's row first
+    return list(session.scalars(_INSERT_SEATS, [seat._asdict() for seat in seats]))
 
 
 def end_seat(
@@ -125,6 +167,6 @@ def stall(
         now=now,
         data={"reason": str(reason), **details},
     )
-    webhooks.queue_outcome(session=session, appeal=appeal, now=now)
+    webhooks.queue_outcome(session=session, appeal=appeal, now=now, seats=locked.seats)
 
 

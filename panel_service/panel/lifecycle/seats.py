@@ -128,7 +128,9 @@ def _vacate(
     round_ = max(s.draw_round for s in locked.seats) + 1
     # A substitute gets a window of their own, and at least the panel's current deadline.
     own = seat_window(session=session, rules=rules, now=now, at_least=appeal.deadline)
-    substitute = new_seat(appeal, walk.substitute.id, round_=round_, window=own, now=now)
+    substitute = Assignment(
+        **new_seat(appeal, walk.substitute.id, round_=round_, window=own, now=now)._asdict()
+    )
     appeal.deadline = own.deadline
     session.add(substitute)
     session.flush()

@@ -122,7 +122,7 @@ def _decide_if_certain(
             ],
         },
     )
-    webhooks.queue_outcome(session=session, appeal=appeal, now=now)
+    webhooks.queue_outcome(session=session, appeal=appeal, now=now, seats=locked.seats)
     return decision
 
 
@@ -156,7 +156,7 @@ def withdraw_appeal(
     outbox.queue_for_seats(
         session=session, assignments=pending, kind=MessageKind.WITHDRAWN_NOTICE, now=now
     )
-    webhooks.queue_outcome(session=session, appeal=locked.appeal, now=now)
+    webhooks.queue_outcome(session=session, appeal=locked.appeal, now=now, seats=locked.seats)
     return pending
 
 

@@ -122,7 +122,8 @@ def create():
             now=now,
             source=WorkOrderSource.HOTLINE,
         )
-        body = outcome(session=session, appeal=appeal)
+        # The code validate() found the department by: no need to ask for it again.
+        body = outcome(session=session, appeal=appeal, department=data.department.strip())
         if key:
             idempotency.remember(
                 session=session,
