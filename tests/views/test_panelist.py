@@ -202,6 +202,27 @@ def test_decided_while_the_form_was_open(client, session, appeal, token, pledged
     assert count(session, AuditKind.VOTE_RECORDED) == 3
 
 
+def test_a_vote_the_lock_finds_decided_is_told_so_without_reading_the_seat_again(
+    client, session, appeal, token, pledged, rules, now, monkeypatch, statements
+):
+    """The decision came between the page's read and the vote's lock (the lifecycle refuses
+    with DECIDED): the answer needs nothing but the appeal's reference."""
+    from panel_service.views.panelist import pages
+
+    def decided_meanwhile(*, session, assignment, **_kwargs):
+        for other in seats(session, appeal)[1:4]:
+            record_vote(session=session, assignment=other, vote="agree", opinion=OPINION,
+                        rules=rules, now=now)  # fmt: skip
+        return record_vote(session=session, assignment=assignment, vote="agree",
+                           opinion=OPINION, rules=rules, now=now)  # fmt: skip
+
+    monkeypatch.setattr(pages.lifecycle, "record_vote", decided_meanwhile)
+    response = vote(client, token, pledged)
+    assert "评价团已完成评议" in text(response) and appeal.reference in text(response)
+    assert not any("FROM assignment JOIN appeal" in s for s in statements[1:])
+    assert count(session, AuditKind.VOTE_RECORDED) == 0  # all rolled back with the refusal
+
+
 def test_the_link_stops_working_after_the_deadline(client, session, seat, token, pledged):
     timeutil.set_clock(lambda: seat.deadline)
     response = client.get(f"/v/{token}")

@@ -105,8 +105,12 @@ def _state_page(
     return message("closed", 200, appeal=appeal)
 
 
-def _where_things_stand(found: visits.Visit, *, notice: str | None = None):
-    """After a refused step: the seat read again, and the page for the state it is in."""
+def _where_things_stand(found: visits.Visit, code: Refusal, *, notice: str | None = None):
+    """After a step refused with ``code``: the page for the state the seat is in."""
+    if code == Refusal.DECIDED:
+        # Final, and its page shows only the appeal's reference: nothing to read again
+        # (two in five votes of a busy appeal arrive after its decision).
+        return message("decided", 200, appeal=found.appeal)
     again = visits.visit(session=get_session(), assignment_id=found.assignment.id)
     return _state_page(again.assignment, again.appeal, notice=notice) or message(
         "closed", 200, appeal=again.appeal
@@ -158,7 +162,7 @@ def link(token: str):
             else:
                 # A second tap, another tab or a replay: show where things stand.
                 notice = "already_voted" if refused.code == Refusal.ALREADY_VOTED else None
-                return _where_things_stand(found, notice=notice)
+                return _where_things_stand(found, refused.code, notice=notice)
         else:
             session.commit()
             log.info("vote recorded", extra={"assignment": assignment.id})
@@ -232,7 +236,7 @@ def recuse(token: str):
         if refused.code == Refusal.TOO_LONG:
             form.note.errors = [say(refused.code, "note", **refused.params)]
             return page("recuse.html", 422, appeal=appeal, token=token, form=form)
-        return _where_things_stand(found)
+        return _where_things_stand(found, refused.code)
     session.commit()
     log.info("panelist recused", extra={"assignment": assignment.id})
     # The link is revoked now, so the confirmation is shown here rather than after a redirect.
