@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -115,10 +117,21 @@ def begin_reads(session: Session) -> None:
         session.connection(execution_options={_READS: True})
 
 
-def is_reading(session: Session) -> bool:
-    """Whether the session's transaction is one begin_reads began (it holds nothing)."""
-    options = session.connection().get_execution_options()
-    return bool(options.get(_READS) or options.get("isolation_level") == "AUTOCOMMIT")
+@contextmanager
+def reading(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection for statements that only read and hold nothing, as begin_reads gives a
+    session: no BEGIN on SQLite, autocommit on PostgreSQL. For a Core read on a hot page,
+    without the session's unit of work around it."""
+    options = {"isolation_level": "AUTOCOMMIT"} if is_postgres_engine(engine) else {_READS: True}
+    with engine.connect().execution_options(**options) as connection:
+        yield connection
+
+
+def reads() -> AbstractContextManager[sa.Connection]:
+    """``reading`` on the app's engine (in a request or app context)."""
+    from flask import current_app
+
+    return reading(current_app.extensions["panel_engine"])
 
 
 def begin_snapshot(session: Session) -> None:
@@ -140,7 +153,11 @@ def begin_snapshot(session: Session) -> None:
 
 
 def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+    return is_postgres_engine(session.get_bind())
+
+
+def is_postgres_engine(engine: sa.Engine) -> bool:
+    return engine.dialect.name == "postgresql"
 
 
 def init_app(app) -> None:

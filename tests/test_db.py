@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from panel_service.db import begin_reads, is_reading, make_engine
+from panel_service.db import begin_reads, make_engine, reading
 
 
 def _postgres_only(engine):
@@ -58,7 +58,9 @@ def test_a_connection_in_use_a_moment_ago_is_not_pinged(engine, database_url):
         pooled.dispose()
 
 
-def test_reads_begun_by_begin_reads_send_no_begin_and_hold_nothing(engine):
+def test_reads_send_no_begin_and_a_write_after_them_is_an_ordinary_transaction(engine):
+    """begin_reads (a session) and reading (a bare connection) read without a transaction
+    of their own: no BEGIN on SQLite, autocommit on PostgreSQL."""
     sent: list[str] = []
 
     def seen(_conn, _cursor, statement, *_args):
@@ -66,19 +68,19 @@ def test_reads_begun_by_begin_reads_send_no_begin_and_hold_nothing(engine):
 
     sa.event.listen(engine, "before_cursor_execute", seen)
     try:
+        with reading(engine) as connection:
+            connection.exec_driver_sql("SELECT 0")
         with Session(engine) as session:
             begin_reads(session)
-            assert is_reading(session)
             session.connection().exec_driver_sql("SELECT 1")
             session.commit()
             session.connection().exec_driver_sql("SELECT 2")  # an ordinary transaction now
-            assert not is_reading(session)
             session.rollback()
     finally:
         sa.event.remove(engine, "before_cursor_execute", seen)
-    assert sent[0] == "SELECT 1"
+    assert sent[:2] == ["SELECT 0", "SELECT 1"]
     if engine.dialect.name == "sqlite":
-        assert sent[1:] == ["BEGIN IMMEDIATE", "SELECT 2"]
+        assert sent[2:] == ["BEGIN IMMEDIATE", "SELECT 2"]
 
 
 def test_a_snapshot_reads_one_state_of_the_database_however_long_it_lasts(engine, session):

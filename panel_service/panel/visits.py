@@ -143,9 +143,9 @@ _FILE = _columns(Attachment, FileView)
 _earlier = aliased(Assignment)
 # One statement for the whole page: the seat joined to its appeal and the appeal's
 # attachments, with the pledge as an EXISTS on the partial index
-# ix_assignment_pledged_panelist. Columns, not entities, through the session's connection:
-# the ORM's unit of work and identity map cost more than the query on this path (about
-# 150 us of a 1.8 ms page, BENCHMARKS.md), and nothing here is written back.
+# ix_assignment_pledged_panelist. Columns, not entities, on a connection: the ORM's unit of
+# work and identity map cost more than the query on this path (about 150 us of a 1.8 ms
+# page, BENCHMARKS.md), and nothing here is written back.
 _VISIT = (
     select(
         *_SEAT,
@@ -166,9 +166,12 @@ _VISIT = (
 _APPEAL_AT, _PLEDGED_AT = len(_SEAT), len(_SEAT) + len(_APPEAL)
 
 
-def visit(*, session: Session, assignment_id: int) -> Visit | None:
-    """The seat with everything its link page shows, in one round trip; None if unknown."""
-    rows = session.connection().execute(_VISIT, {"assignment_id": assignment_id}).all()
+def visit(*, connection: sa.Connection, assignment_id: int) -> Visit | None:
+    """The seat with everything its link page shows, in one round trip; None if unknown.
+
+    ``connection``: a session's (a POST reads in the transaction that will write) or one
+    that only reads (db.reading: a page view)."""
+    rows = connection.execute(_VISIT, {"assignment_id": assignment_id}).all()
     if not rows:
         return None
     first = rows[0]

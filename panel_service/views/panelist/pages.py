@@ -18,7 +18,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from ... import timeutil
 from ...access import links
-from ...db import begin_reads, get_session
+from ...db import get_session, reads
 from ...enums import AppealStatus, Refusal
 from ...extensions import limiter
 from ...panel import lifecycle, visits
@@ -79,7 +79,7 @@ def _load(token: str) -> visits.Visit:
     except links.LinkInvalid:
         _count(FAILED_LOOKUPS, "link-failures")
         abort(dead_link())
-    found = visits.visit(session=get_session(), assignment_id=claims.assignment_id)
+    found = _read(claims.assignment_id)
     if found is None:
         abort(dead_link())
     if not links.is_current(found.assignment, claims):
@@ -87,6 +87,16 @@ def _load(token: str) -> visits.Visit:
             abort(message("withdrawn", 410, appeal=found.appeal))
         abort(dead_link())
     return found
+
+
+def _read(assignment_id: int) -> visits.Visit | None:
+    """The seat as its page shows it. A POST reads in the transaction that will write (on
+    SQLite, under the write lock); a page view on a connection that holds nothing, outside
+    the session (it writes, the first opening, in a transaction of its own)."""
+    if request.method == "POST":
+        return visits.visit(connection=get_session().connection(), assignment_id=assignment_id)
+    with reads() as connection:
+        return visits.visit(connection=connection, assignment_id=assignment_id)
 
 
 def _state_page(
@@ -111,7 +121,7 @@ def _where_things_stand(found: visits.Visit, code: Refusal, *, notice: str | Non
         # Final, and its page shows only the appeal's reference: nothing to read again
         # (two in five votes of a busy appeal arrive after its decision).
         return message("decided", 200, appeal=found.appeal)
-    again = visits.visit(session=get_session(), assignment_id=found.assignment.id)
+    again = _read(found.assignment.id)
     return _state_page(again.assignment, again.appeal, notice=notice) or message(
         "closed", 200, appeal=again.appeal
     )
@@ -121,14 +131,11 @@ def _where_things_stand(found: visits.Visit, code: Refusal, *, notice: str | Non
 @_limited
 def link(token: str):
     """Show the appeal to a panelist, or record their vote."""
-    session = get_session()
-    if request.method != "POST":
-        begin_reads(session)  # a page view writes only at the first opening, apart
     found = _load(token)
     assignment, appeal = found.assignment, found.appeal
+    session = get_session()
     # HEAD answers like GET but records nothing, not even the first opening.
     if request.method == "GET" and assignment.first_opened_at is None:
-        session.commit()  # end the read; the write below takes the lock (SQLite) itself
         if visits.mark_opened(session=session, assignment=assignment, now=timeutil.now()):
             session.commit()
             log.info("link first opened", extra={"assignment": assignment.id})

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import functools
 
-from flask import make_response, request, url_for
+from flask import g, make_response, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ...appeals.masking import mask
-from ...db import get_session, is_reading
 from ...panel.lifecycle import OPINION_MAX, OPINION_MIN
 from ...record import seals
 from ...record.public import code
@@ -85,14 +84,12 @@ def page(template: str, status: int = 200, **context):
 
 
 def end_reads() -> None:
-    """End a transaction that has only read before rendering: on SQLite it holds the write
-    lock (a POST's BEGIN IMMEDIATE), on PostgreSQL a pooled connection, and rendering needs
-    neither. A page view's reads (db.begin_reads) hold no transaction: nothing to end."""
-    session = get_session()
-    if (
-        session.in_transaction()
-        and not is_reading(session)
-        and not (session.new or session.dirty or session.deleted)
+    """End a transaction that has only read before rendering: on SQLite a POST's holds the
+    write lock (BEGIN IMMEDIATE), on PostgreSQL a pooled connection, and rendering needs
+    neither. (A page view reads outside the session: nothing to end.)"""
+    session = g.get("db_session")
+    if session is not None and session.in_transaction() and not (
+        session.new or session.dirty or session.deleted
     ):
         session.commit()  # expire_on_commit=False: the loaded rows stay readable
 
