@@ -71,7 +71,9 @@ def _plan(dialect: str, cursor, statement: str, parameters) -> list[dict]:
     return [
         {"scan": " ".join(detail.split()[:2]), "rows": None}
         for *_ids, detail in cursor.fetchall()
-        if detail.startswith("SCAN ") and " USING INTEGER PRIMARY KEY" not in detail
+        if detail.startswith("SCAN ")
+        and " USING INTEGER PRIMARY KEY" not in detail
+        and "CONSTANT ROW" not in detail  # a multi-row VALUES list: literals, not a table
     ]
 
 
