@@ -2,26 +2,22 @@
 
     .venv/bin/python bench/pagecost.py                        # CPU µs per request, SQLite
     .venv/bin/python bench/pagecost.py --root /work/wt-base   # another checkout's code
-    .venv/bin/python bench/pagecost.py --instructions         # instructions (callgrind)
 
 Each request is a WSGI call of the app built in production settings (rate limits in Redis,
 db 14), with a fresh client address and no cookie, as wrk sends them; the floor is
 ``bench/floor.py`` called the same way. ``cpu``: chunks of ``--chunk`` requests of each page
 in turn, ``--rounds`` times, and the median CPU time per request (this process: the app,
-SQLite, the Redis client; not the PostgreSQL or Redis servers). ``--instructions`` runs
-this script again under ``valgrind --tool=callgrind`` (Debian's valgrind) with counting on
-only while each page's requests run: a count that other load on the machine does not move,
-for comparing two versions of the code.
+SQLite, the Redis client; not the PostgreSQL or Redis servers). Interleaving the pages
+(and two checkouts run one after the other) keeps what else the machine does out of the
+comparison as far as a CPU clock can.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -86,13 +82,8 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--chunk", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--instructions", action="store_true")
-    parser.add_argument("--n", type=int, default=200, help="requests counted per page")
-    parser.add_argument("--counting", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     root = args.root.resolve()
-    if args.instructions and not args.counting:
-        sys.exit(_under_callgrind(args, root))
     sys.path.insert(0, str(root))
     pages = args.pages.split(",")
     with tempfile.TemporaryDirectory(prefix="panel-pagecost-") as tmp:
@@ -103,10 +94,7 @@ def main() -> None:
                 app, path = targets[name]
                 status = [_call(app, path, next(count)) for _ in range(200)][-1]
                 assert status.startswith("200"), (name, status)
-            if args.counting:
-                _count_instructions(targets, pages, args.n, count)
-            else:
-                _cpu(targets, pages, args, count, root)
+            _cpu(targets, pages, args, count, root)
         finally:
             drop()
 
@@ -124,39 +112,6 @@ def _cpu(targets, pages, args, count, root) -> None:
     out(f"{root} ({args.backend}), median CPU µs per request over {args.rounds} rounds\n")
     for name in pages:
         out(f"  {name:8s} {statistics.median(spent[name]):7.0f}  (min {min(spent[name]):.0f})\n")
-
-
-def _count_instructions(targets, pages, n, count) -> None:
-    me = str(os.getpid())
-    for name in pages:
-        app, path = targets[name]
-        subprocess.run(["callgrind_control", "-i", "on", me], check=True, capture_output=True)
-        for _ in range(n):
-            _call(app, path, next(count))
-        subprocess.run(["callgrind_control", "-d", name, me], check=True, capture_output=True)
-        subprocess.run(["callgrind_control", "-i", "off", me], check=True, capture_output=True)
-
-
-def _under_callgrind(args, root: Path) -> int:
-    with tempfile.TemporaryDirectory(prefix="panel-callgrind-") as out:
-        command = [
-            "valgrind", "--tool=callgrind", "--instr-atstart=no", "--cache-sim=no",
-            f"--callgrind-out-file={out}/cg.%p", sys.executable, __file__, "--counting",
-            "--root", str(root), "--backend", args.backend, "--pg-url", args.pg_url,
-            "--redis-url", args.redis_url, "--pages", args.pages, "--n", str(args.n),
-        ]  # fmt: skip
-        env = dict(os.environ, PYTHONPATH=str(root))
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        if done.returncode:
-            sys.stderr.write(done.stderr[-3000:])
-            return done.returncode
-        sys.stdout.write(f"{root} ({args.backend}), instructions per request ({args.n} each)\n")
-        for dump in sorted(Path(out).glob("cg.*.*"), key=lambda p: int(p.suffix[1:])):
-            text = dump.read_text(errors="replace")
-            name = re.search(r"^desc: Trigger: .*?(\S+)$", text, re.M)[1]  # the dump's reason
-            total = int(re.search(r"^(?:summary|totals): (\d+)", text, re.M)[1])
-            sys.stdout.write(f"  {name:8s} {total / args.n / 1e6:6.2f} M\n")
-    return 0
 
 
 if __name__ == "__main__":
