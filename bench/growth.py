@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.inprocess import OPINION, production_app  # noqa: E402
+from bench.options import database_options  # noqa: E402
 from bench.pastdata import load_past, load_past_audit  # noqa: E402
 from bench.plans import Recorder, scans  # noqa: E402
 from bench.run import APPEAL, VOTE_BLOCK, database, log, prepare  # noqa: E402
@@ -221,9 +222,7 @@ def _uptime() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
-    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    database_options(parser, backend="sqlite", redis_db=14)
     parser.add_argument("--rounds", type=int, default=30, help="interleaved rounds")
     parser.add_argument("--batch", type=int, default=10, help="pages and votes per round "
                         "and database (API appeals: a third)")  # fmt: skip

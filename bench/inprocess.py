@@ -29,6 +29,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.options import database_options  # noqa: E402
 from bench.run import SECRET, database, prepare  # noqa: E402
 from panel_service import create_app  # noqa: E402
 from panel_service.config import Config  # noqa: E402
@@ -70,9 +71,7 @@ class Statements:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
-    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    database_options(parser, backend="sqlite", redis_db=14)
     parser.add_argument("--n", type=int, default=2000, help="requests per page")
     parser.add_argument("--profile", help="healthz, index, page, receipt or vote")
     parser.add_argument("--top", type=int, default=30)

@@ -23,6 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.options import database_options  # noqa: E402
+
 OPINION = "部门已按时办结并恢复照明,市民不满意的是其他事项,申诉理由成立。"
 PAGES = ["floor", "healthz", "index", "page", "receipt"]
 
@@ -76,9 +80,7 @@ def _apps(args, workdir: Path):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent)
-    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
-    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    database_options(parser, backend="sqlite", redis_db=14)
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--chunk", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=7)

@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.options import database_options  # noqa: E402
 from bench.run import SECRET, database, free_port, log, prepare, stop_server  # noqa: E402
 from bench.wrkload import make_script, wrk  # noqa: E402
 from panel_service import timeutil  # noqa: E402
@@ -250,8 +251,7 @@ def main() -> None:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    database_options(parser, backend=None, redis_db=13)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", default="sync")

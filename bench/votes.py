@@ -39,6 +39,7 @@ from sqlmodel import Session, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.options import database_options  # noqa: E402
 from bench.run import SECRET, database, log, prepare, stop_server  # noqa: E402
 from bench.sidebyside import gunicorn, service_env  # noqa: E402
 from bench.wrkload import cpu_seconds, proc_cpu  # noqa: E402
@@ -147,9 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--backend", default="postgresql", choices=["postgresql", "sqlite"])
-    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    database_options(parser, backend="postgresql", redis_db=13)
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout to serve from")
     parser.add_argument("--bursts", type=int, default=5)
     parser.add_argument("--appeals", type=int, default=8, help="appeals per burst (× 5 votes)")

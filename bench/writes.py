@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # bench/ is always this checkout's (imported before --root puts another panel_service first).
+from bench.options import database_options  # noqa: E402
 from bench.wrkload import proc_cpu  # noqa: E402
 
 
@@ -42,9 +43,7 @@ def _setup_path() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--backend", default="postgresql", choices=["postgresql", "sqlite"])
-    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    database_options(parser, backend="postgresql", redis_db=14)
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout to import from")
     # At most 290: the API takes 300 calls a minute per key.
     parser.add_argument("--n", type=int, default=150, help="operations of each kind")
