@@ -22,7 +22,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # the reverse proxy co
 # Sync workers: every request is short database work; 2 per core plus one is the usual size.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 worker_class = "sync"
-# A request that takes this long is stuck (the database statement timeout is far below).
+# A request that takes this long is stuck: gunicorn kills the worker (the database has a 5 s
+# connect timeout, no statement timeout: a long query of an admin report can reach this).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20  # on SIGTERM, finish what is in flight, then stop
 keepalive = 5  # above nothing: the proxy in front reuses connections
